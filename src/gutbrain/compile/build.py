@@ -1,0 +1,126 @@
+"""Compile a ModelSpec into importable numba code, cached on disk across runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from gutbrain.compile.symbolic import spec_digest
+from gutbrain.model import build_model
+from gutbrain.model.spec import ModelSpec
+
+
+def cache_dir() -> Path:
+    """Where generated code and numba's machine code live (``GUTBRAIN_CACHE_DIR`` overrides)."""
+    env = os.environ.get("GUTBRAIN_CACHE_DIR")
+    if env:
+        path = Path(env)
+    else:
+        from platformdirs import user_cache_dir
+
+        path = Path(user_cache_dir("gutbrain"))
+    path.mkdir(parents=True, exist_ok=True)
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to a temporary file and rename it into place (never a half file)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def import_file(name: str, path: Path) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class CompiledModel:
+    """Numeric form of the model: generated functions plus names, units and defaults."""
+
+    spec: ModelSpec
+    digest: str
+    module: ModuleType = field(repr=False)
+    state_names: list[str]
+    param_names: list[str]
+    observable_ids: list[str]
+
+    def __reduce__(self):  # ship by name: workers recompile (from cache) instead of pickling code
+        return (compile_model, ())
+
+    @property
+    def n_states(self) -> int:
+        return len(self.state_names)
+
+    def default_parameters(self) -> np.ndarray:
+        return np.array([p.value for p in self.spec.parameters], dtype=float)
+
+    def initial_state(self) -> np.ndarray:
+        return np.array([s.initial for s in self.spec.species], dtype=float)
+
+    def param_index(self, name: str) -> int:
+        try:
+            return self._pidx[name]
+        except AttributeError:
+            self._pidx = {n: i for i, n in enumerate(self.param_names)}
+            return self._pidx[name]
+
+    def state_index(self, name: str) -> int:
+        try:
+            return self._sidx[name]
+        except AttributeError:
+            self._sidx = {n: i for i, n in enumerate(self.state_names)}
+            return self._sidx[name]
+
+    @property
+    def nonnegative(self) -> np.ndarray:
+        return np.array([s.nonnegative for s in self.spec.species], dtype=np.bool_)
+
+    def observable_units(self) -> dict[str, str]:
+        return {o.id: o.unit for o in self.spec.observables}
+
+
+_COMPILED: dict[str, CompiledModel] = {}
+
+
+def compile_model(spec: ModelSpec | None = None) -> CompiledModel:
+    """Generate (or reuse) the model's numeric code. Sympy runs only when the model changed."""
+    spec = spec or build_model()
+    digest = spec_digest(spec)
+    if digest in _COMPILED:
+        return _COMPILED[digest]
+    name = f"gutbrain_model_{digest}"
+    path = cache_dir() / f"{name}.py"
+    if not path.exists():
+        from gutbrain.compile.codegen import generate_source
+        from gutbrain.compile.symbolic import build_symbolic
+
+        write_atomic(path, generate_source(build_symbolic(spec)))
+    module = import_file(name, path)
+    compiled = CompiledModel(
+        spec=spec,
+        digest=digest,
+        module=module,
+        state_names=[s.name for s in spec.species],
+        param_names=[p.name for p in spec.parameters],
+        observable_ids=[o.id for o in spec.observables],
+    )
+    _COMPILED[digest] = compiled
+    return compiled

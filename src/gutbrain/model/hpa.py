@@ -1,0 +1,156 @@
+"""Module 6 — HPA axis with circadian rhythm, awakening response and gland-mass memory.
+
+Structure: Karin et al. 2020 (Mol Syst Biol 16:e9510) gland-mass model, hormones normalised to
+their healthy daily means. CRH (half-life 4 min) is taken at quasi-steady state, removing the
+fastest time scale (DESIGN §4 lever). The corticotroph (P) and adrenal (A) masses grow when
+their trophic hormone is above its mean; this integral feedback both sets the healthy daily
+means and gives the weeks-long memory of chronic stress (hypercortisolism, then an ACTH
+undershoot after stress ends).
+
+Branch: gutbrain implements the **hypercortisolism** branch for sustained stress: gland growth
+plus slow glucocorticoid-receptor down-regulation (Pariante & Lightman 2008) raise cortisol
+while stress lasts and for weeks after. The Gupta 2007 hypocortisolism (high-GR) branch is not
+implemented.
+
+Circadian drive: two von Mises bumps over the 24 h clock — the main early-morning drive and the
+cortisol awakening response (CAR) right after waking — on top of a night floor; parameters
+calibrated to the Carroll et al. 2007 control cortisol profile.
+"""
+
+from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Species
+
+KARIN = "Karin et al. 2020 Mol Syst Biol 16:e9510"
+LN2 = 0.6931471805599453
+
+parameters = (
+    Parameter("g_acth", LN2 / (20 / 1440), "1/d", KARIN + " (ACTH half-life 20 min)", 20.0,
+              150.0, "ACTH clearance"),
+    Parameter("g_cort", LN2 / (80 / 1440), "1/d", KARIN + " (cortisol half-life 80 min)", 5.0,
+              30.0, "cortisol clearance"),
+    Parameter("g_pit", LN2 / 20, "1/d", KARIN + " (corticotroph turnover 20 d)", 0.01, 0.2,
+              "corticotroph mass turnover"),
+    Parameter("g_adr", LN2 / 30, "1/d", KARIN + " (adrenal turnover 30 d)", 0.005, 0.2,
+              "adrenal mass turnover"),
+    Parameter("K_GR", 4.0, "1", KARIN, 1.0, 10.0, "GR feedback half-point (relative cortisol)"),
+    Parameter("n_GR", 3.0, "1", KARIN, 1.0, 5.0, "GR feedback Hill coefficient"),
+    Parameter("cortisol_mean", 5.56, "ug/dL", "Carroll et al. 2007 control 24-h mean",
+              3.0, 12.0, "healthy 24-h mean plasma cortisol (scales the relative hormone)"),
+    Parameter("acth_mean", 21.0, "pg/mL", "Carroll et al. 2007 control 24-h mean", 10.0, 40.0,
+              "healthy 24-h mean plasma ACTH"),
+    Parameter("circ_phase", 0.27, "d", "calibrated: Carroll 2007 control cortisol (peak "
+              "07:40)", 0.15, 0.4, "clock time of the circadian drive peak"),
+    Parameter("circ_kappa", 2.0, "1", "calibrated: Carroll 2007 control cortisol", 0.5, 10.0,
+              "sharpness of the circadian drive"),
+    Parameter("circ_floor", 0.05, "1", "calibrated: Carroll 2007 trough 1.4 ug/dL", 0.0, 1.0,
+              "night-time drive relative to the circadian peak"),
+    Parameter("car_amp", 0.5, "1", "calibrated: CAR +50% within 30 min of waking (Wüst 2000)",
+              0.0, 3.0, "amplitude of the awakening drive relative to the circadian peak"),
+    Parameter("car_kappa", 60.0, "1", "CAR lasts 30-45 min after waking (Wüst 2000)", 5.0,
+              200.0, "sharpness of the awakening drive"),
+    Parameter("car_delay", 15 / 1440, "d", "cortisol peaks 30-45 min after waking, so the "
+              "drive peaks ~15 min after (Wüst 2000; Clow 2004)", 0.0, 0.04,
+              "delay of the awakening drive after waking"),
+    Parameter("wake_time", 7.0 / 24, "d", "reference wake time 07:00", 0.15, 0.45,
+              "clock time of waking", "trait"),
+    Parameter("k_stress_hpa", 1.25, "1", "calibrated: stress level 0.8 doubles the drive "
+              "(Karin 2020 u = 2 chronic-stress scenario)", 0.0, 5.0,
+              "relative rise of CRH drive per unit perceived stress"),
+    Parameter("k_lab_hpa", 6.0, "1", "calibrated: TSST raises cortisol ~2x, peak 20-30 min "
+              "after (Kirschbaum 1993; Dickerson & Kemeny 2004)", 0.0, 30.0,
+              "CRH drive increase during an acute laboratory stressor"),
+    Parameter("k_il6_hpa", 3.0, "1", "calibrated: cortisol peaks 2-4 h after endotoxin at "
+              "~2-3x (Schreiber 1993)", 0.0, 20.0, "maximal IL-6 stimulation of CRH"),
+    Parameter("K_il6_hpa", 100.0, "pg/mL", "calibrated: only endotoxin-size IL-6 moves CRH",
+              10.0, 1000.0, "IL-6 giving half-maximal CRH stimulation"),
+    Parameter("k_aff_hpa", 0.5, "1", "vagal afferents damp stress-induced corticosterone "
+              "(Bravo 2011 PNAS 108:16050); calibrated", 0.0, 3.0,
+              "CRH damping per unit rise of vagal afferent signal"),
+    Parameter("a_gr", 0.3, "1", "chronic cortisol down-regulates GR (Pariante & Lightman "
+              "2008); calibrated", 0.0, 1.0, "GR down-regulation per unit excess cortisol"),
+    Parameter("k_gr", 1 / 14, "1/d", "GR expression adapts over ~2 weeks (calibrated)", 0.01,
+              1.0, "GR sensitivity relaxation rate"),
+    Parameter("gr_sensitivity", 1.0, "1", "trait; GR resistance in depression (Pariante 2008)",
+              0.3, 2.0, "person's glucocorticoid-receptor sensitivity", "trait"),
+    Parameter("k_dex", LN2 / (4 / 24), "1/d", "dexamethasone plasma half-life ~4 h "
+              "(Spoorenberg 2014 Clin Pharmacokinet)", 2.0, 10.0, "dexamethasone elimination"),
+    Parameter("dex_ref", 0.04, "mg", "calibrated: 1 mg at 23:00 suppresses 08:00 cortisol "
+              "below 1.8 ug/dL (DST criterion)", 0.005, 0.5,
+              "body dexamethasone equal in GR feedback to mean cortisol"),
+    Parameter("k_event", 1 / 60, "1/d", "stressful life events raise depression risk for "
+              "1-3 months (Kendler 1999 Am J Psychiatry)", 0.005, 0.2,
+              "decay of life-event stress"),
+    # inputs
+    Parameter("stress_level", 0.1, "1", "scenario input; 0.1 = everyday hassles", 0.0, 1.0,
+              "chronic psychological stress (0-1)", "input"),
+    Parameter("lab_stress", 0.0, "1", "scenario input (TSST-like stressor on/off)", 0.0, 1.0,
+              "acute laboratory stressor", "input"),
+    Parameter("mindfulness_min", 0.0, "min/d", "scenario input", 0.0, 180.0,
+              "mindfulness/meditation practice", "input"),
+    Parameter("exercise_min", 60.0, "min/week", "scenario input; US adults median ~60-90",
+              0.0, 1000.0, "moderate-vigorous exercise", "input"),
+    Parameter("stress_sensitivity", 1.0, "1", "trait; stress appraisal varies between people",
+              0.2, 3.0, "person's stress sensitivity", "trait"),
+    Parameter("relief_mind", 0.35, "1", "calibrated: mindfulness lowers perceived stress, "
+              "anxiety ES 0.38 (Goyal 2014)", 0.0, 0.8, "maximal stress relief by mindfulness"),
+    Parameter("K_mind", 20.0, "min/d", "MBSR home practice ~20-45 min/d", 5.0, 60.0,
+              "mindfulness minutes giving half-maximal relief"),
+    Parameter("relief_ex", 0.3, "1", "calibrated: exercise for depression SMD ~0.6 (Cooney "
+              "2013)", 0.0, 0.8, "maximal stress relief by exercise"),
+    Parameter("K_ex", 150.0, "min/week", "WHO 150 min/week recommendation", 30.0, 600.0,
+              "exercise minutes giving half-maximal relief"),
+)
+
+assignments = (
+    Assignment("stress_relief", "relief_mind*mindfulness_min/(mindfulness_min + K_mind)"
+               " + relief_ex*exercise_min/(exercise_min + K_ex)", "1",
+               "share of stress removed by mindfulness and exercise"),
+    Assignment("stress_total", "stress_sensitivity*(stress_level + life_event_stress)"
+               "*(1 - stress_relief)", "1", "perceived psychological stress"),
+    Assignment("circadian_drive",
+               "circ_floor + exp(circ_kappa*(cos(2*pi*(t - circ_phase)) - 1))"
+               " + car_amp*exp(car_kappa*(cos(2*pi*(t - wake_time - car_delay)) - 1))", "1",
+               "circadian CRH drive (night floor + morning bump + awakening response 15 min "
+               "after waking)"),
+    Assignment("crh_modulation", "(1 + k_stress_hpa*stress_total + k_lab_hpa*lab_stress)"
+               "*(1 + k_il6_hpa*il6/(il6 + K_il6_hpa))"
+               "*exp(-k_aff_hpa*(vagal_afferent - 1))", "1",
+               "stress, inflammation and vagal modulation of CRH"),
+    Assignment("gc_signal", "cort_rel + dexamethasone/dex_ref", "1",
+               "glucocorticoid signal (cortisol + dexamethasone) relative to mean cortisol"),
+    Assignment("gc_feedback", "gr_sens*gr_sensitivity*gc_signal", "1",
+               "glucocorticoid signal seen by the hypothalamic/pituitary receptors"),
+    Assignment("gr_hill", "1/(1 + (gc_feedback/K_GR)**n_GR)", "1", "GR feedback (Karin)"),
+    Assignment("crh", "circadian_drive*crh_scale*crh_modulation/gc_feedback*gr_hill", "1",
+               "CRH relative to its daily mean (quasi-steady, MR feedback 1/x of Karin)"),
+)
+
+species = (
+    Species("acth_rel", 1.0, "1", "ACTH relative to its healthy daily mean",
+            "g_acth*(crh*pit_mass*gr_hill - acth_rel)"),
+    Species("cort_rel", 1.0, "1", "cortisol relative to its healthy daily mean",
+            "g_cort*(acth_rel*adr_mass - cort_rel)"),
+    Species("pit_mass", 1.0, "1", "corticotroph functional mass", "g_pit*pit_mass*(crh - 1)"),
+    Species("adr_mass", 1.0, "1", "adrenal cortex functional mass",
+            "g_adr*adr_mass*(acth_rel - 1)"),
+    Species("gr_sens", 1.0, "1", "glucocorticoid-receptor sensitivity (adapts to cortisol)",
+            "k_gr*(exp(-a_gr*(cort_rel - 1)) - gr_sens)"),
+    Species("dexamethasone", 0.0, "mg", "dexamethasone in the body",
+            "-k_dex*dexamethasone"),
+    Species("life_event_stress", 0.0, "1", "stress load of recent severe life events",
+            "-k_event*life_event_stress"),
+)
+
+observables = (
+    Observable("cortisol", "cortisol_mean*cort_rel", "ug/dL", "plasma cortisol"),
+    Observable("acth", "acth_mean*acth_rel", "pg/mL", "plasma ACTH"),
+    Observable("crh", "crh", "1", "hypothalamic CRH relative to its daily mean"),
+    Observable("perceived_stress", "stress_total", "1", "perceived psychological stress"),
+    Observable("adrenal_mass", "adr_mass", "1", "adrenal functional mass (1 = healthy)"),
+)
+
+CRH_SCALE = Parameter("crh_scale", 1.0, "1", "set so that the healthy daily mean of CRH is 1 "
+                      "(Karin normalisation); fixed by burn-in", 0.1, 10.0,
+                      "scale of the circadian drive")
+
+MODULE = Module("hpa", "HPA axis: circadian CRH, ACTH, cortisol, gland masses, GR",
+                (*parameters, CRH_SCALE), species, assignments, observables)

@@ -1,0 +1,125 @@
+"""Module 5 — innate immunity, cytokines and CRP (DESIGN §3.1.5).
+
+Core: Windoloski et al. 2024 (Exp Physiol, doi 10.1113/EP091552) human endotoxin model, bolus
+parameter set (``shared/data/endotoxin_windoloski2024/optimized_parameters_mean.csv``), rates
+converted from per hour to per day (×24). Added chronic modulators, each normalised to 1 in
+the healthy reference state: cortisol suppression, the vagal cholinergic anti-inflammatory
+pathway through the spleen, polyphenols, exercise, stress-induced IL-6, IFN-α therapy and a
+butyrate→Treg→IL-10 term. CRP follows IL-6 with its 19-h half-life.
+"""
+
+from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Species
+
+W = "Windoloski et al. 2024 bolus fit"
+H = 24.0  # h per day, unit conversion only
+
+_w = {  # name: (value per hour or as published, unit, is_rate)
+    "kMR": 0.006, "kMA": 2.67382, "kMTNF": 8.6497, "kM": 0.0414, "kTNF": 1.3951,
+    "kTNFM": 0.997979, "k6": 0.66, "k6M": 0.81, "k6TNF": 0.81, "k10": 0.8, "k10M": 0.0150449,
+    "k106": 0.0170536,
+}
+_w_const = {
+    "xME": (3.3, "ng/kg"), "xM10": (3.88393, "pg/mL"), "xMTNF": (140.845, "pg/mL"),
+    "hME": (1.0, "1"), "hM10": (0.3, "1"), "hMTNF": (3.16, "1"), "Mmax": (30000.0, "cells"),
+    "xTNF10": (15.5357, "pg/mL"), "xTNF6": (560.0, "pg/mL"), "hTNF10": (3.0, "1"),
+    "hTNF6": (2.0, "1"), "wTNF": (8.79257, "pg/mL"), "x610": (31.0714, "pg/mL"),
+    "x66": (560.0, "pg/mL"), "x6TNF": (260.563, "pg/mL"), "h610": (4.0, "1"), "h66": (1.0, "1"),
+    "h6TNF": (2.0, "1"), "w6": (0.609735, "pg/mL"), "x106": (560.0, "pg/mL"),
+    "h106": (3.68, "1"), "w10": (3.74713, "pg/mL"),
+}
+
+parameters = tuple(
+    [Parameter(k, v * H, "1/d" if not k.startswith(("kTNFM", "k6M", "k6TNF", "k10M", "k106"))
+               else "pg/mL/cell/d", W + f" ({v} per h ×24)", v * H / 3, v * H * 3,
+               f"Windoloski rate {k}") for k, v in _w.items()]
+    + [Parameter(k, v, u, W, v / 3 if v > 0 else 0.0, v * 3 if v > 0 else 1.0,
+                 f"Windoloski constant {k}") for k, (v, u) in _w_const.items()]
+    + [
+        Parameter("inflammatory_gain", 1.0, "1", "trait; adiposity and genotype scale innate "
+                  "cytokine output (Osimo 2019: CRP > 3 mg/L in ~27% of depressed)", 0.3, 5.0,
+                  "person's innate cytokine production gain", "trait"),
+        Parameter("K_gc_immune", 1.0, "1", "calibrated: cortisol at 2x its mean halves no more "
+                  "than a third of cytokine output (Yakimchuk 2019 SBML structure)", 0.2, 5.0,
+                  "relative cortisol giving half-maximal immune suppression"),
+        Parameter("cap_gain", 0.5, "1", "calibrated: full vagal stimulation (tone ×5) cuts "
+                  "the TNF peak 40-80% (Borovikova 2000; Huston 2006)", 0.0, 5.0,
+                  "gain of the cholinergic anti-inflammatory pathway"),
+        Parameter("spleen", 1.0, "1", "1 = intact; 0 = splenectomy removes the CAP "
+                  "(Huston 2006 J Exp Med 203:1623)", 0.0, 1.0, "spleen present"),
+        Parameter("k6_stress", 0.5, "1", "psychological stress raises IL-6 (Marsland 2017 Brain "
+                  "Behav Immun meta-analysis); calibrated", 0.0, 3.0,
+                  "relative rise of basal IL-6 per unit perceived stress"),
+        Parameter("ex_antiinflam", 0.15, "1", "exercise lowers CRP, ES 0.26 (Fedewa 2017 Br J "
+                  "Sports Med); calibrated at 150 min/week", 0.0, 1.0,
+                  "relative lowering of innate cytokine output at 150 min/week exercise"),
+        Parameter("ifn_alpha", 0.0, "MIU/week", "scenario input (IFN-α therapy)", 0.0, 100.0,
+                  "interferon-α exposure", "input"),
+        Parameter("K_ifn", 9.0, "MIU/week", "calibrated: standard 3 MIU 3x/week regimen is "
+                  "half-maximal", 1.0, 50.0, "IFN-α exposure giving half-maximal effect"),
+        Parameter("k6_ifn", 2.0, "pg/mL/d", "IFN-α raises IL-6 within weeks (Raison 2009 Biol "
+                  "Psychiatry 65:296); calibrated", 0.0, 20.0,
+                  "extra basal IL-6 production under IFN-α"),
+        Parameter("k10_treg", 1.0, "pg/mL/d", "butyrate induces colonic Tregs (Furusawa 2013 "
+                  "Nature 504:446); calibrated small", 0.0, 10.0,
+                  "IL-10 production by butyrate-induced Tregs"),
+        Parameter("k_crp_syn", 0.8, "mg/L/d per pg/mL", "calibrated: IL-6 1.5 pg/mL ↔ CRP "
+                  "~1.4 mg/L (population medians)", 0.1, 5.0, "hepatic CRP synthesis per IL-6"),
+        Parameter("K_crp6", 200.0, "pg/mL", "calibrated: CRP peaks ~20-40 mg/L a day after "
+                  "2 ng/kg endotoxin", 20.0, 2000.0, "IL-6 saturating CRP synthesis"),
+        Parameter("k_crp", 0.875, "1/d", "CRP half-life 19 h (Pepys & Hirschfield 2003 J Clin "
+                  "Invest 111:1805)", 0.5, 1.5, "CRP clearance"),
+    ]
+)
+
+
+def _up(x: str, k: str, h: str) -> str:
+    return f"({x}**{h}/({x}**{h} + {k}**{h}))"
+
+
+def _dn(x: str, k: str, h: str) -> str:
+    return f"({k}**{h}/({x}**{h} + {k}**{h}))"
+
+
+assignments = (
+    Assignment("gc_suppression", "(1 + 1/K_gc_immune)/(1 + gc_signal/K_gc_immune)", "1",
+               "glucocorticoid suppression of cytokine production (1 at mean cortisol)"),
+    Assignment("cap_factor", "(1 + cap_gain*spleen)/(1 + cap_gain*spleen*vagal_tone)", "1",
+               "cholinergic anti-inflammatory pathway (1 at normal vagal tone)"),
+    Assignment("ifn_effect", "ifn_alpha/(ifn_alpha + K_ifn)", "1", "IFN-α exposure effect"),
+    Assignment("exercise_norm", "exercise_min/150", "1", "exercise relative to 150 min/week"),
+    Assignment("innate_gain", "inflammatory_gain*fv_factor*gc_suppression"
+               "/(1 + ex_antiinflam*exercise_norm)", "1", "net gain of cytokine production"),
+    Assignment("macrophage_activation",
+               f"{_up('endotoxin', 'xME', 'hME')}*(kM + kMTNF*{_up('tnf', 'xMTNF', 'hMTNF')})"
+               f"*{_dn('il10', 'xM10', 'hM10')}*MR", "cells/d", "monocyte activation"),
+)
+
+species = (
+    Species("MR", 28200.0, "cells", "resting monocytes/macrophages (Windoloski units)",
+            "kMR*MR*(1 - MR/Mmax) - macrophage_activation"),
+    Species("MA", 0.0, "cells", "activated monocytes/macrophages",
+            "macrophage_activation - kMA*MA"),
+    Species("tnf", 8.8, "pg/mL", "plasma TNF-α",
+            f"innate_gain*cap_factor*kTNFM*{_dn('il6', 'xTNF6', 'hTNF6')}"
+            f"*{_dn('il10', 'xTNF10', 'hTNF10')}*MA - kTNF*(tnf - wTNF)"),
+    Species("il6", 0.6, "pg/mL", "plasma IL-6",
+            f"innate_gain*(k6M + k6TNF*{_up('tnf', 'x6TNF', 'h6TNF')})"
+            f"*{_dn('il6', 'x66', 'h66')}*{_dn('il10', 'x610', 'h610')}*MA"
+            " - k6*(il6 - w6*(1 + k6_stress*stress_total)*inflammatory_gain)"
+            " + k6_ifn*ifn_effect"),
+    Species("il10", 3.7, "pg/mL", "plasma IL-10",
+            f"(k10M + k106*{_up('il6', 'x106', 'h106')})*MA - k10*(il10 - w10)"
+            " + k10_treg*bu_colonocyte/(K_bu_barrier + bu_colonocyte)"),
+    Species("crp", 1.0, "mg/L", "plasma C-reactive protein",
+            "k_crp_syn*il6/(1 + il6/K_crp6) - k_crp*crp"),
+)
+
+observables = (
+    Observable("tnf", "tnf", "pg/mL", "plasma TNF-α"),
+    Observable("il6", "il6", "pg/mL", "plasma IL-6"),
+    Observable("il10", "il10", "pg/mL", "plasma IL-10"),
+    Observable("crp", "crp", "mg/L", "plasma C-reactive protein"),
+)
+
+MODULE = Module("immune", "Innate immunity, cytokines and CRP", parameters, species,
+                assignments, observables)

@@ -1,0 +1,379 @@
+"""Modules 2–3 — microbial guilds, fermentation products and colonic pH (DESIGN §3.1.2-3).
+
+Guild kinetics start from microPop's 10 human microbial functional groups (Kettle et al. 2015,
+2018; parameter tables of microPop v1.6 ``inst/extdata``) with four gut–brain guilds added
+(Lactobacillus, Akkermansia, Enterobacteriaceae, spore-forming Clostridia).
+
+Engine lever (DESIGN §4): substrates, lactate and H2 turn over in minutes to hours, far faster
+than the guilds, so they are taken at quasi-steady state. For a substrate with inflow ``In`` and
+consumers of uptake capacity ``w_g = mu_max * f_pH * B / Y``, the linear-Monod steady state is
+``S = In / (D + sum(w)/K)``; each guild takes ``w_g * S / (K + S)`` (which never exceeds its
+Monod maximum), and whatever is not taken leaves with faeces. Mass is conserved exactly.
+
+Products follow microPop's molar stoichiometry, converted to mass fractions. Succinate is
+pooled with propionate (succinate is decarboxylated to propionate in the colon, Reichardt et al.
+2014 ISME J) and formate with H2 (one formate = one H2 + CO2 as a reducing equivalent);
+CO2, ethanol, CH4, water and protein by-products leave the colon unmodelled ("other").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Species
+
+MICROPOP = "microPop v1.6 inst/extdata (Kettle et al. 2015 Environ Microbiol 17:1615)"
+MICROPOPGUT = "microPopGut (Kettle, Louis & Flint 2022)"
+
+MOLAR_MASS = {  # g/mol, microPop resourceSysInfoHuman.csv
+    "hex": 180.16, "protein": 111.0, "ac": 60.05, "pr": 74.08, "succ": 118.09, "bu": 88.1,
+    "lac": 90.08, "formate": 46.03, "h2": 2.02, "co2": 44.01, "etoh": 46.07, "h2o": 18.02,
+    "ch4": 16.04, "other": 43.67,
+}
+POOL = {"succ": "pr", "formate": "h2", "co2": "other", "etoh": "other", "h2o": "other",
+        "ch4": "other", "other": "other", "ac": "ac", "pr": "pr", "bu": "bu", "lac": "lac",
+        "h2": "h2"}
+SUBSTRATES = ("nsp", "rs", "sugar", "protein", "mucin")
+YIELD = {"nsp": 0.286, "rs": 0.333, "sugar": 0.333, "protein": 0.2, "mucin": 0.286}
+
+
+@dataclass(frozen=True)
+class Guild:
+    name: str
+    examples: str
+    mu: dict[str, float]  # /d per substrate
+    ph: tuple[float, float, float, float]  # microPop trapezoid corners
+    hexose_products: dict[str, float]  # mol per mol hexose (negative = consumed)
+    source: str
+    protein_products: dict[str, float] | None = None
+    lps_potency: float = 0.0  # relative to Enterobacteriaceae lipid A
+    target_share: float = 0.0  # healthy relative abundance used for calibration
+    lactate_mu: float = 0.0
+    lactate_products: dict[str, float] | None = None
+    h2_mu: float = 0.0
+
+
+BACTEROIDES_PROTEIN = {"ac": 2 / 6, "pr": 1 / 6, "succ": 1 / 6, "h2": 2 / 6, "co2": 1 / 6,
+                       "other": 7 / 6}
+
+GUILDS: tuple[Guild, ...] = (
+    Guild("bacteroides", "Bacteroides, Prevotella, Alistipes",
+          {"nsp": 12, "rs": 24, "protein": 24, "mucin": 12}, (5.6, 6.35, 7.85, 8.6),
+          {"ac": 1, "pr": 0.5, "succ": 0.5, "h2": 1, "co2": 0.5}, MICROPOP + "; mucin as NSP "
+          "(microPopGut: B and NBFD degrade mucin)", BACTEROIDES_PROTEIN, 0.05, 0.25),
+    Guild("starch_degraders", "Ruminococcus bromii", {"nsp": 3.6, "rs": 14.4},
+          (5.35, 6.1, 7.6, 8.35), {"ac": 2, "h2": 4, "co2": 2, "h2o": -2}, MICROPOP,
+          target_share=0.05),
+    Guild("fibre_degraders", "Ruminococcus flavefaciens/albus",
+          {"nsp": 16.8, "rs": 3.6, "mucin": 16.8}, (5.0, 5.75, 7.25, 8.0),
+          {"ac": 1, "succ": 1, "h2": 1}, MICROPOP + "; mucin as NSP (microPopGut)",
+          target_share=0.04),
+    Guild("bifidobacterium", "Bifidobacterium, Collinsella", {"nsp": 7.2, "rs": 7.0, "sugar": 24},
+          (4.5, 5.25, 7.2, 7.95), {"ac": 10 / 6, "lac": 4 / 6, "formate": 2 / 6, "etoh": 1 / 6,
+                                   "h2o": -1 / 6}, MICROPOPGUT + " LactateProducers",
+          target_share=0.04),
+    Guild("roseburia", "Roseburia, Eubacterium rectale", {"nsp": 8.4, "rs": 8.4, "sugar": 24},
+          (4.95, 5.7, 7.2, 7.95), {"ac": -1, "bu": 1.5, "h2": 1, "co2": 2, "h2o": 1},
+          MICROPOP + " ButyrateProducers1", target_share=0.08),
+    Guild("faecalibacterium", "Faecalibacterium prausnitzii",
+          {"nsp": 14.4, "rs": 7.2, "sugar": 24}, (4.85, 5.6, 7.1, 7.85),
+          {"ac": -4 / 6, "bu": 7 / 6, "lac": 2 / 6, "formate": 1, "co2": 4 / 6, "h2o": 4 / 6},
+          MICROPOP + " ButyrateProducers2", target_share=0.08),
+    Guild("lactate_utilisers", "Eubacterium hallii, Anaerostipes",
+          {"nsp": 7.2, "rs": 7.2, "sugar": 24}, (4.85, 5.6, 7.1, 7.85),
+          {"ac": 0.2, "bu": 0.9, "formate": 1.2, "h2": 1.0, "co2": 0.8, "h2o": -0.2},
+          MICROPOP + " ButyrateProducers3", target_share=0.03, lactate_mu=4.8,
+          lactate_products={"lac": -1, "ac": -0.5, "bu": 0.75, "h2": 0.5, "co2": 1,
+                            "h2o": 0.5}),
+    Guild("propionate_producers", "Veillonella, Megasphaera, Coprococcus catus",
+          {"nsp": 7.2, "rs": 7.2, "sugar": 24}, (4.75, 5.5, 7.0, 7.75),
+          {"ac": 2 / 3, "pr": 4 / 3, "co2": 2 / 3, "h2o": 2 / 3}, MICROPOP + " PropionateProducers",
+          target_share=0.04, lactate_mu=4.8,
+          lactate_products={"lac": -1, "ac": 1 / 3, "pr": 2 / 3, "co2": 1 / 3, "h2o": 1 / 3}),
+    Guild("acetogens", "Blautia hydrogenotrophica", {"nsp": 7.2, "rs": 7.2, "sugar": 24},
+          (5.25, 6.0, 7.5, 8.25), {"ac": 3}, MICROPOP + " Acetogens", target_share=0.06,
+          h2_mu=2.4),
+    Guild("methanogens", "Methanobrevibacter smithii", {}, (5.25, 6.0, 7.5, 8.25), {},
+          MICROPOP + " Methanogens", target_share=0.01, h2_mu=2.4),
+    Guild("lactobacillus", "Lactobacillus, Lacticaseibacillus (probiotic, fermented food)",
+          {"sugar": 8.0}, (3.5, 4.5, 7.0, 8.0), {"lac": 2},
+          "homolactic fermentation (Madigan, Brock Biology of Microorganisms); mu_max "
+          "calibrated: lactobacilli are transient in the adult colon (Frese 2012)",
+          target_share=0.001),
+    Guild("akkermansia", "Akkermansia muciniphila", {"mucin": 6.0}, (5.0, 5.5, 7.5, 8.5),
+          {"ac": 1.0, "pr": 0.5, "co2": 0.5}, "mucin → acetate + propionate, pH 5.5-8 "
+          "(Derrien et al. 2004 IJSEM 54:1469)", lps_potency=0.05, target_share=0.02),
+    Guild("enterobacteriaceae", "Escherichia, Klebsiella, Proteus (pathobionts)",
+          {"sugar": 12.0, "protein": 6.0}, (4.4, 5.5, 8.0, 9.0),
+          {"ac": 0.4, "lac": 0.8, "succ": 0.1, "formate": 0.9, "etoh": 0.5},
+          "mixed-acid fermentation (Madigan, Brock Biology of Microorganisms); E. coli grows "
+          "at pH 4.4-9", BACTEROIDES_PROTEIN, 1.0, 0.005),
+    Guild("spore_formers", "spore-forming Clostridia (clusters IV/XIVa, Yano 2015)",
+          {"nsp": 6.0, "protein": 12.0}, (5.0, 5.75, 7.5, 8.25),
+          {"ac": 0.4, "bu": 0.8, "h2": 2.4, "co2": 2.0},
+          "butyric fermentation of clostridia (Madigan); proteolytic; calibrated mu_max",
+          BACTEROIDES_PROTEIN, 0.0, 0.25),
+)
+GUILD_NAMES = tuple(g.name for g in GUILDS)
+_SHARE_SUM = sum(g.target_share for g in GUILDS)
+
+
+def mass_fractions(products: dict[str, float], substrate_mass: float) -> dict[str, float]:
+    """Mass of each product pool per unit mass of product formed (consumed co-substrates
+    other than acetate and lactate are ignored; fractions sum to 1 over formed pools)."""
+    formed: dict[str, float] = {}
+    for species, mol in products.items():
+        if mol <= 0 or species == "h2o":
+            continue
+        pool = POOL[species]
+        formed[pool] = formed.get(pool, 0.0) + mol * MOLAR_MASS[species]
+    total = sum(formed.values())
+    return {p: m / total for p, m in formed.items()} if total > 0 else {}
+
+
+def _fmt(x: float) -> str:
+    return repr(round(x, 10))
+
+
+def _ph_factor(g: Guild) -> str:
+    c1, c2, c3, c4 = g.ph
+    return (f"1/(1 + exp(-(colon_ph_s - {_fmt((c1 + c2) / 2)})/{_fmt((c2 - c1) / 4)}))"
+            f"/(1 + exp((colon_ph_s - {_fmt((c3 + c4) / 2)})/{_fmt((c4 - c3) / 4)}))")
+
+
+def _build() -> Module:
+    params: list[Parameter] = []
+    species: list[Species] = []
+    asg: list[Assignment] = []
+    obs: list[Observable] = []
+
+    params += [
+        Parameter("K_poly", 1.0, "g/L", "calibrated: faecal loss of fermentable carbohydrate "
+                  "< 5% (Cummings 1987); microPop uses 0.001 g/L", 0.001, 5.0,
+                  "half-saturation of polysaccharide/protein/mucin uptake"),
+        Parameter("K_lac", 0.1, "g/L", "calibrated: faecal lactate < 3 mM (Belenguer 2007)",
+                  0.001, 1.0, "half-saturation of lactate uptake"),
+        Parameter("K_h2", 0.01, "g/L", "calibrated: H2 largely consumed in the colon "
+                  "(Carbonero 2012)", 0.001, 0.1, "half-saturation of H2 uptake"),
+        Parameter("Y_lac", 0.111, "g/g", MICROPOP + " (lactate pathway)", 0.05, 0.3,
+                  "biomass yield on lactate"),
+        Parameter("Y_h2", 0.165, "g/g", MICROPOP + " (0.03 g/g CO2 = 0.165 g/g H2)", 0.05, 0.5,
+                  "biomass yield on H2"),
+        Parameter("k_lac_out", 2.0, "1/d", "lactate absorption by colonocytes (Belenguer 2007);"
+                  " calibrated", 0.0, 10.0, "lactate loss besides washout"),
+        Parameter("k_h2_out", 20.0, "1/d", "H2 excreted in breath/flatus (Carbonero 2012); "
+                  "calibrated", 1.0, 100.0, "H2 loss by diffusion and flatus"),
+        Parameter("K_ac_boost", 5.0, "mM", "calibrated: acetate co-consumption by butyrate "
+                  "producers saturates at a few mM (Duncan 2004)", 0.5, 30.0,
+                  "half-saturation of acetate co-consumption"),
+        Parameter("a_Z", 9.6, "1/d", "SCFA absorption 0.4 /h (Ruppin 1980 via Kettle 2022)",
+                  4.0, 25.0, "SCFA absorption rate"),
+        Parameter("ph_intercept", 8.02, "pH", MICROPOPGUT + " pH = 8.02 - 0.0174 TSCFA", 7.5,
+                  8.5, "colonic pH at zero SCFA"),
+        Parameter("ph_slope", 0.0174, "pH/mM", MICROPOPGUT, 0.01, 0.025,
+                  "pH drop per mM total SCFA"),
+        Parameter("imm_total", 2e-3, "g/L/d", "calibrated: recovery 2-6 wk after antibiotics "
+                  "(Palleja 2018)", 0.0, 0.05, "immigration of all guilds from the "
+                  "environment (food, other people), split by healthy composition"),
+        Parameter("mass_per_cfu", 3e-13, "g", "E. coli-size cell dry mass ~0.3 pg "
+                  "(Bratbak & Dundas 1984)", 1e-13, 1e-12, "dry biomass per colony-forming unit"),
+        Parameter("probiotic_survival", 0.3, "1", "calibrated: faecal LGG ~1e8 copies/g on "
+                  "1e10 CFU/d (Saxelin 2010)", 0.01, 1.0, "share of ingested CFU reaching the "
+                  "colon alive"),
+        Parameter("cfu_per_serving", 1e9, "CFU", "live LAB 1e5-1e9 CFU/g in fermented foods "
+                  "(Marco et al. 2017 Curr Opin Biotechnol)", 1e6, 1e11,
+                  "live microbes per fermented-food serving"),
+        Parameter("probiotic_lacto_cfu", 0.0, "CFU/d", "scenario input", 0.0, 1e13,
+                  "probiotic Lactobacillus dose", "input"),
+        Parameter("probiotic_bifido_cfu", 0.0, "CFU/d", "scenario input", 0.0, 1e13,
+                  "probiotic Bifidobacterium dose", "input"),
+        Parameter("r_resp_ent", 3.0, "1/d", "calibrated: inflammation-derived nitrate lets "
+                  "Enterobacteriaceae bloom (Winter et al. 2013 Science 339:708)", 0.0, 20.0,
+                  "maximal respiratory growth of Enterobacteriaceae on acetate"),
+        Parameter("Y_resp", 0.3, "g/g", "aerobic/nitrate respiration yield of E. coli on "
+                  "acetate ~0.3 g/g (Madigan)", 0.1, 0.6, "biomass yield of respiration"),
+        Parameter("K_tnf_gut", 30.0, "pg/mL", "calibrated: nitrate supply rises with mucosal "
+                  "TNF (Winter 2013)", 5.0, 200.0, "TNF giving half-maximal gut inflammation"),
+        Parameter("s_lacto_stress", 1.0, "1/d", "calibrated: stress lowers faecal lactobacilli "
+                  "(Bailey & Coe 1999; Galley 2014)", 0.0, 5.0,
+                  "extra loss of Lactobacillus and Bifidobacterium per unit perceived stress"),
+    ]
+
+    # pH (SCFA states are declared below; colon_ph_s is the pH the guilds feel)
+    asg.append(Assignment("tscfa", "acetate + propionate + butyrate", "mM", "total SCFA"))
+    asg.append(Assignment("colon_ph_s", "ph_intercept - ph_slope*tscfa", "pH",
+                          "colonic pH from total SCFA (microPopGut)"))
+    asg.append(Assignment("gut_inflammation", "tnf/(tnf + K_tnf_gut)", "1",
+                          "mucosal inflammation index (drives nitrate respiration)"))
+
+    # guild species, uptake capacities
+    biomass_terms = " + ".join(f"B_{g.name}" for g in GUILDS)
+    asg.append(Assignment("biomass_total", biomass_terms, "g/L", "total microbial biomass"))
+    capacity: dict[str, list[str]] = {s: [] for s in (*SUBSTRATES, "lac", "h2")}
+    for g in GUILDS:
+        asg.append(Assignment(f"phf_{g.name}", _ph_factor(g), "1",
+                              f"pH growth factor of {g.name} (smooth microPop trapezoid)"))
+        for s, mu in g.mu.items():
+            asg.append(Assignment(f"w_{g.name}_{s}",
+                                  f"{_fmt(mu / YIELD[s])}*phf_{g.name}*B_{g.name}", "g/L/d",
+                                  f"uptake capacity of {g.name} on {s} (mu_max {mu}/d / Y)"))
+            capacity[s].append(f"w_{g.name}_{s}")
+        if g.lactate_mu:
+            asg.append(Assignment(f"w_{g.name}_lac", f"{_fmt(g.lactate_mu)}/Y_lac*phf_{g.name}"
+                                  f"*B_{g.name}", "g/L/d", f"lactate uptake capacity of {g.name}"))
+            capacity["lac"].append(f"w_{g.name}_lac")
+        if g.h2_mu:
+            asg.append(Assignment(f"w_{g.name}_h2", f"{_fmt(g.h2_mu)}/Y_h2*phf_{g.name}"
+                                  f"*B_{g.name}", "g/L/d", f"H2 uptake capacity of {g.name}"))
+            capacity["h2"].append(f"w_{g.name}_h2")
+
+    # quasi-steady-state substrates
+    for s in SUBSTRATES:
+        total = " + ".join(capacity[s])
+        asg.append(Assignment(f"W_{s}", total, "g/L/d", f"total uptake capacity on {s}"))
+        asg.append(Assignment(f"S_{s}", f"in_{s}/(D_wash + W_{s}/K_poly)", "g/L",
+                              f"quasi-steady {s} concentration"))
+        asg.append(Assignment(f"sat_{s}", f"S_{s}/(K_poly + S_{s})", "1",
+                              f"Monod saturation on {s}"))
+
+    product_terms: dict[str, list[str]] = {p: [] for p in ("ac", "pr", "bu", "lac", "h2", "other")}
+    acetate_use: list[str] = []
+    growth: dict[str, list[str]] = {g.name: [] for g in GUILDS}
+    for g in GUILDS:
+        for s in g.mu:
+            u = f"U_{g.name}_{s}"
+            asg.append(Assignment(u, f"w_{g.name}_{s}*sat_{s}", "g/L/d",
+                                  f"uptake of {s} by {g.name}"))
+            growth[g.name].append(f"{_fmt(YIELD[s])}*{u}")
+            prods = g.protein_products if s == "protein" else g.hexose_products
+            if prods is None:
+                raise ValueError(f"guild {g.name} eats protein without protein stoichiometry")
+            co_ac = -prods.get("ac", 0.0)
+            sub_mass = MOLAR_MASS["protein" if s == "protein" else "hex"]
+            formed = f"{_fmt(1 - YIELD[s])}*{u}"
+            if co_ac > 0:  # acetate co-consumption (butyrate producers), mass enters products
+                ac_per_g = co_ac * MOLAR_MASS["ac"] / sub_mass
+                use = f"{_fmt(ac_per_g)}*{u}*acetate/(K_ac_boost + acetate)"
+                acetate_use.append(use)
+                formed = f"({formed} + {use})"
+            for pool, frac in mass_fractions(prods, sub_mass).items():
+                product_terms[pool].append(f"{_fmt(frac)}*{formed}")
+
+    # lactate and H2 at quasi-steady state (cross-feeding)
+    asg.append(Assignment("P_lac", " + ".join(product_terms["lac"]), "g/L/d",
+                          "lactate production"))
+    asg.append(Assignment("W_lac", " + ".join(capacity["lac"]), "g/L/d",
+                          "lactate uptake capacity"))
+    asg.append(Assignment("S_lac", "P_lac/(D_wash + k_lac_out + W_lac/K_lac)", "g/L",
+                          "quasi-steady lactate"))
+    for g in GUILDS:
+        if g.lactate_mu:
+            u = f"U_{g.name}_lac"
+            asg.append(Assignment(u, f"w_{g.name}_lac*S_lac/(K_lac + S_lac)", "g/L/d",
+                                  f"lactate uptake by {g.name}"))
+            growth[g.name].append(f"Y_lac*{u}")
+            prods = g.lactate_products or {}
+            co_ac = -prods.get("ac", 0.0)
+            formed = f"(1 - Y_lac)*{u}"
+            if co_ac > 0:
+                use = f"{_fmt(co_ac * MOLAR_MASS['ac'] / MOLAR_MASS['lac'])}*{u}"
+                use += "*acetate/(K_ac_boost + acetate)"
+                acetate_use.append(use)
+                formed = f"({formed} + {use})"
+            for pool, frac in mass_fractions(prods, MOLAR_MASS["lac"]).items():
+                product_terms[pool].append(f"{_fmt(frac)}*{formed}")
+    asg.append(Assignment("P_h2", " + ".join(product_terms["h2"]), "g/L/d",
+                          "H2 (+ formate) production"))
+    asg.append(Assignment("W_h2", " + ".join(capacity["h2"]), "g/L/d", "H2 uptake capacity"))
+    asg.append(Assignment("S_h2", "P_h2/(k_h2_out + W_h2/K_h2)", "g/L", "quasi-steady H2"))
+    for g in GUILDS:
+        if g.h2_mu:
+            u = f"U_{g.name}_h2"
+            asg.append(Assignment(u, f"w_{g.name}_h2*S_h2/(K_h2 + S_h2)", "g/L/d",
+                                  f"H2 uptake by {g.name}"))
+            growth[g.name].append(f"Y_h2*{u}")
+            if g.name == "acetogens":  # 4 H2 + 2 CO2 -> acetate (CO2 mass counted as gain)
+                product_terms["ac"].append(f"(1 - Y_h2)*{u}")
+            else:  # methane leaves
+                product_terms["other"].append(f"(1 - Y_h2)*{u}")
+
+    # Enterobacteriaceae respire acetate when the mucosa is inflamed (nitrate)
+    asg.append(Assignment("U_resp_ent", "r_resp_ent/Y_resp*gut_inflammation*B_enterobacteriaceae"
+                          "*acetate/(K_ac_boost + acetate)", "g/L/d",
+                          "acetate respired by Enterobacteriaceae"))
+    growth["enterobacteriaceae"].append("Y_resp*U_resp_ent")
+    acetate_use.append("U_resp_ent")
+    product_terms["other"].append("(1 - Y_resp)*U_resp_ent")
+
+    for pool in ("ac", "pr", "bu", "other"):
+        asg.append(Assignment(f"P_{pool}", " + ".join(product_terms[pool]) or "0", "g/L/d",
+                              f"production of {pool}"))
+    asg.append(Assignment("acetate_use", " + ".join(acetate_use), "g/L/d",
+                          "acetate consumed by butyrate producers and respiration"))
+
+    # guild ODEs
+    asg.append(Assignment("perceived_stress_micro", "stress_total", "1",
+                          "perceived stress seen by acid-sensitive guilds"))
+    asg.append(Assignment("probiotic_lacto_in",
+                          "(probiotic_lacto_cfu + fermented_servings*cfu_per_serving)"
+                          "*mass_per_cfu*probiotic_survival/V_colon", "g/L/d",
+                          "live Lactobacillus arriving from supplements and fermented food"))
+    asg.append(Assignment("probiotic_bifido_in",
+                          "probiotic_bifido_cfu*mass_per_cfu*probiotic_survival/V_colon",
+                          "g/L/d", "live Bifidobacterium arriving from supplements"))
+    for g in GUILDS:
+        share = g.target_share / _SHARE_SUM
+        params.append(Parameter(
+            f"c_self_{g.name}", 0.05, "L/g/d", "calibrated: healthy guild composition "
+            "(target_share table, microbiota.py)", 0.0, 10.0,
+            f"self-limitation of {g.name} (niche crowding, phage; Stein 2013 M_ii < 0)"))
+        params.append(Parameter(f"abx_{g.name}", 0.0, "1/d", "scenario input (antibiotic "
+                                "class susceptibility × course)", 0.0, 20.0,
+                                f"antibiotic kill rate of {g.name}", "input"))
+        extra = ""
+        if g.name in ("lactobacillus", "bifidobacterium"):
+            extra = f" - s_lacto_stress*perceived_stress_micro*B_{g.name}"
+        if g.name == "lactobacillus":
+            extra += " + probiotic_lacto_in"
+        if g.name == "bifidobacterium":
+            extra += " + probiotic_bifido_in"
+        asg.append(Assignment(f"growth_{g.name}", " + ".join(growth[g.name]), "g/L/d",
+                              f"biomass formed by {g.name}"))
+        species.append(Species(
+            f"B_{g.name}", 1.0 * share * 30, "g/L", f"biomass of {g.name} ({g.examples})",
+            f"growth_{g.name} - (D_wash + abx_{g.name})*B_{g.name} - c_self_{g.name}"
+            f"*B_{g.name}**2 + {_fmt(share)}*imm_total{extra}"))
+        obs.append(Observable(f"guild_{g.name}", f"B_{g.name}/biomass_total", "1",
+                              f"relative abundance of {g.name} ({g.examples})"))
+
+    mm = MOLAR_MASS
+    species += [
+        Species("acetate", 60.0, "mM", "colonic acetate",
+                f"(P_ac - acetate_use)*{_fmt(1000 / mm['ac'])} - (D_wash + a_Z)*acetate"),
+        Species("propionate", 20.0, "mM", "colonic propionate (incl. succinate)",
+                f"P_pr*{_fmt(1000 / mm['pr'])} - (D_wash + a_Z)*propionate"),
+        Species("butyrate", 20.0, "mM", "colonic butyrate",
+                f"P_bu*{_fmt(1000 / mm['bu'])} - (D_wash + a_Z)*butyrate"),
+    ]
+    shannon = " + ".join(f"-(B_{g.name}/biomass_total)*log(B_{g.name}/biomass_total + 1e-12)"
+                         for g in GUILDS)
+    asg.append(Assignment("shannon_index", shannon, "nats", "Shannon diversity over guilds"))
+    asg.append(Assignment("lactate_mM", f"S_lac*{_fmt(1000 / mm['lac'])}", "mM",
+                          "colonic lactate"))
+    obs += [
+        Observable("acetate", "acetate", "mM", "colonic acetate"),
+        Observable("propionate", "propionate", "mM", "colonic propionate"),
+        Observable("butyrate", "butyrate", "mM", "colonic butyrate"),
+        Observable("lactate", "lactate_mM", "mM", "colonic lactate (quasi-steady)"),
+        Observable("colon_ph", "colon_ph_s", "pH", "colonic pH from total SCFA"),
+        Observable("shannon", "shannon_index", "nats", "Shannon diversity over the 14 guilds"),
+        Observable("biomass", "biomass_total", "g/L", "total microbial biomass"),
+        Observable("scfa_production", f"(P_ac - acetate_use)*{_fmt(1000 / mm['ac'])}*V_colon + "
+                   f"P_pr*{_fmt(1000 / mm['pr'])}*V_colon + P_bu*{_fmt(1000 / mm['bu'])}"
+                   "*V_colon", "mmol/d", "net SCFA production"),
+    ]
+    return Module("microbiota", "Microbial guilds, fermentation, SCFA and colonic pH",
+                  tuple(params), tuple(species), tuple(asg), tuple(obs))
+
+
+MODULE = _build()

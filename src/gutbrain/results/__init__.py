@@ -1,0 +1,1 @@
+"""Results: labelled datasets, files and provenance."""

@@ -1,0 +1,182 @@
+"""Turn a validated scenario into the engine's input schedule.
+
+The schedule is piecewise constant: segment boundaries, one parameter vector per segment and
+state increments (boluses) applied at segment starts. Discontinuities are boundaries, never
+if-statements inside the right-hand side (DESIGN §4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gutbrain.compile.build import CompiledModel
+from gutbrain.scenario import schema as s
+from gutbrain.scenario.loader import ScenarioError
+from gutbrain.scenario.presets import (
+    ANTIBIOTICS,
+    DIET_FIELDS,
+    DONORS,
+    FMT_DRY_MASS_G,
+    PREBIOTICS,
+    PROBIOTICS,
+)
+
+
+@dataclass
+class Schedule:
+    """Segments [boundaries[k], boundaries[k+1]) with parameters params[k]; bolus[k] is added
+    to the state at boundaries[k]."""
+
+    boundaries: np.ndarray
+    params: np.ndarray
+    bolus: np.ndarray
+    events: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> np.ndarray:
+        """Parameters in force before the first intervention (used for the burn-in)."""
+        return self.params[0]
+
+    def segment_of(self, t: np.ndarray) -> np.ndarray:
+        idx = np.searchsorted(self.boundaries, t, side="right") - 1
+        return np.clip(idx, 0, len(self.params) - 1)
+
+
+@dataclass
+class _Change:
+    start: float
+    end: float
+    kind: str  # "set" (latest wins), "add" or "max"
+    values: dict[str, float]
+
+
+def person_parameters(model: CompiledModel, scenario: s.Scenario) -> np.ndarray:
+    """Default parameters with the person's preset and overrides applied."""
+    p = model.default_parameters()
+    for name, value in scenario.person_overrides().items():
+        try:
+            i = model.param_index(name)
+        except KeyError:
+            raise ScenarioError(f"person.{name}: unknown parameter; expected a model parameter "
+                                "(see `gutbrain params`)") from None
+        spec = model.spec.parameters[i]
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ScenarioError(f"person.{name}: expected a number, got {value!r}") from None
+        if not (spec.low <= value <= spec.high):
+            raise ScenarioError(f"person.{name}: {value} is outside the plausible range "
+                                f"[{spec.low}, {spec.high}] {spec.unit}")
+        p[i] = value
+    for name, value in s.diet_intakes(scenario.diet).items():
+        p[model.param_index(name)] = value
+    return p
+
+
+def _changes(scenario: s.Scenario, base: dict[str, float]) -> tuple[list[_Change],
+                                                                      list[tuple[float, str,
+                                                                                 float]]]:
+    horizon = scenario.days
+    changes: list[_Change] = []
+    boluses: list[tuple[float, str, float]] = []
+    for iv in scenario.interventions:
+        if isinstance(iv, s.Antibiotic):
+            for a, b in iv.windows():
+                kills = {f"abx_{g}": k for g, k in ANTIBIOTICS[iv.drug_class].items()}
+                changes.append(_Change(a, min(b, horizon), "add", kills))
+        elif isinstance(iv, s.Probiotic):
+            vals = {}
+            for genus, share in PROBIOTICS[iv.genus].items():
+                key = "probiotic_lacto_cfu" if genus == "lactobacillus" else "probiotic_bifido_cfu"
+                vals[key] = iv.cfu_per_day * share
+            changes.append(_Change(iv.start_day, iv.end(horizon), "add", vals))
+        elif isinstance(iv, s.Prebiotic):
+            changes.append(_Change(iv.start_day, iv.end(horizon), "add",
+                                   {PREBIOTICS[iv.kind]: iv.g_per_day}))
+        elif isinstance(iv, s.DietChange):
+            changes.append(_Change(iv.start_day, iv.end(horizon), "set",
+                                   s.diet_intakes(iv.pattern)))
+        elif isinstance(iv, s.FermentedFood):
+            changes.append(_Change(iv.start_day, iv.end(horizon), "add",
+                                   {"fermented_servings": iv.servings_per_day}))
+        elif isinstance(iv, s.Stress):
+            changes.append(_Change(iv.start_day, iv.end(horizon), "max",
+                                   {"stress_level": iv.level}))
+        elif isinstance(iv, s.StressReduction):
+            changes.append(_Change(iv.start_day, iv.end(horizon), "add", {
+                "mindfulness_min": iv.mindfulness_min_per_day,
+                "exercise_min": iv.exercise_min_per_week}))
+        elif isinstance(iv, s.InterferonAlpha):
+            changes.append(_Change(iv.start_day, iv.end(horizon), "add",
+                                   {"ifn_alpha": iv.miu * iv.times_per_week}))
+        elif isinstance(iv, s.Endotoxin):
+            if iv.infusion_hours:
+                dur = iv.infusion_hours / 24.0
+                changes.append(_Change(iv.day, min(iv.day + dur, horizon), "add",
+                                       {"lps_infusion": iv.ng_per_kg / dur}))
+            else:
+                boluses.append((iv.day, "endotoxin", iv.ng_per_kg))
+        elif isinstance(iv, s.LabStressor):
+            changes.append(_Change(iv.day, min(iv.day + iv.minutes / 1440.0, horizon), "max",
+                                   {"lab_stress": 1.0}))
+        elif isinstance(iv, s.Dexamethasone):
+            boluses.append((iv.day, "dexamethasone", iv.mg))
+        elif isinstance(iv, s.LifeEvent):
+            boluses.append((iv.day, "life_event_stress", iv.severity))
+        elif isinstance(iv, s.TryptophanDepletion):
+            boluses.append((iv.day, "trp_depletion", 1.0))
+        elif isinstance(iv, s.FMT):
+            comp = DONORS[iv.donor] if isinstance(iv.donor, str) else iv.donor
+            total = sum(comp.values())
+            mass = (iv.dry_mass_g or FMT_DRY_MASS_G) / base["V_colon"]
+            for g, share in comp.items():
+                boluses.append((iv.day, f"B_{g}", mass * share / total))
+        else:  # pragma: no cover - the schema's union is exhaustive
+            raise TypeError(type(iv))
+    return changes, boluses
+
+
+def build_schedule(model: CompiledModel, scenario: s.Scenario,
+                   base_params: np.ndarray | None = None) -> Schedule:
+    """Piecewise-constant inputs and boluses for the whole scenario."""
+    p0 = person_parameters(model, scenario) if base_params is None else base_params.copy()
+    base = {n: p0[i] for i, n in enumerate(model.param_names)}
+    changes, boluses = _changes(scenario, base)
+    cuts = {0.0, float(scenario.days)}
+    for c in changes:
+        cuts.update((c.start, c.end))
+    cuts.update(t for t, _, _ in boluses)
+    bounds = np.array(sorted(t for t in cuts if 0.0 <= t <= scenario.days))
+    nseg = len(bounds) - 1
+    P = np.repeat(p0[None, :], nseg, axis=0)
+    for k in range(nseg):
+        mid = 0.5 * (bounds[k] + bounds[k + 1])
+        active = [c for c in changes if c.start <= mid < c.end]
+        for c in sorted((c for c in active if c.kind == "set"), key=lambda c: c.start):
+            for name, v in c.values.items():
+                P[k, model.param_index(name)] = v
+        for c in active:
+            if c.kind == "add":
+                for name, v in c.values.items():
+                    P[k, model.param_index(name)] += v
+            elif c.kind == "max":
+                for name, v in c.values.items():
+                    i = model.param_index(name)
+                    P[k, i] = max(P[k, i], v)
+    B = np.zeros((nseg, model.n_states))
+    for t, state, amount in boluses:
+        k = int(np.searchsorted(bounds, t, side="right") - 1)
+        B[min(k, nseg - 1), model.state_index(state)] += amount
+    events = sorted([(c.start, _describe(c)) for c in changes] +
+                    [(t, f"{state} +{amount:g}") for t, state, amount in boluses])
+    return Schedule(bounds, P, B, events)
+
+
+def _describe(c: _Change) -> str:
+    keys = ", ".join(f"{k}={v:g}" for k, v in list(c.values.items())[:3])
+    return f"{c.kind} {keys} until day {c.end:g}"
+
+
+__all__ = ["Schedule", "build_schedule", "person_parameters", "DIET_FIELDS"]
