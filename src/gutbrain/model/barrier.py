@@ -11,8 +11,9 @@ from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Speci
 parameters = (
     Parameter("k_barrier", 0.5, "1/d", "epithelial renewal every 3-5 d (Barker 2014 Nat Rev Mol "
               "Cell Biol); tight junctions faster", 0.1, 5.0, "barrier relaxation rate"),
-    Parameter("bu_colonocyte_frac", 0.1, "1", "calibrated: luminal 15-25 mM → ~2 mM at the "
-              "crypt (Peng 2009 optimum 2 mM)", 0.01, 1.0,
+    Parameter("bu_colonocyte_frac", 0.05, "1", "calibrated: colonocytes oxidise butyrate, so "
+              "luminal 20-60 mM → 1-3 mM at the crypt (Kaiko 2016 Cell 165:1708; Peng 2009 "
+              "optimum 2 mM)", 0.01, 1.0,
               "colonocyte-facing share of luminal butyrate"),
     Parameter("K_bu_barrier", 1.0, "mM", "Peng et al. 2009 J Nutr 139:1619 (TJ assembly at "
               "~2 mM)", 0.2, 5.0, "colonocyte butyrate giving half-maximal barrier support"),
@@ -37,8 +38,8 @@ parameters = (
               "colonocyte butyrate", 0.5, 5.0, "maximal barrier support from butyrate"),
     Parameter("barrier_wear", 0.1, "1", "calibrated: baseline wear (shear, bile, turnover)",
               0.01, 1.0, "damage present in every gut"),
-    Parameter("k_translocation", 0.0003, "ng/kg/d per g/L", "calibrated: baseline endotoxin "
-              "adds ~1 pg/mL IL-6 (low-grade inflammation, Cani 2007)", 0.0, 0.01,
+    Parameter("k_translocation", 2.0, "ng/kg/d per g/L", "calibrated: baseline endotoxin "
+              "adds ~1 pg/mL IL-6 (healthy IL-6 ~1.5 pg/mL; Cani 2007)", 0.0, 20.0,
               "LPS translocation per unit Gram-negative load at full permeability"),
     Parameter("fat_lps_gain", 0.01, "1/(g/d)", "high-fat diet raises plasma LPS 2-3x via "
               "chylomicrons (Cani 2007 Diabetes 56:1761); calibrated", 0.0, 0.05,

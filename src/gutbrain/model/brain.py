@@ -24,13 +24,11 @@ parameters = (
     Parameter("w_aff_scfa", 0.3, "1", "SCFA activate vagal afferents via FFAR3 (Goswami "
               "2018)", 0.0, 1.0, "weight of SCFA in the afferent signal"),
     Parameter("w_aff_lacto", 0.3, "1", "Lactobacillus/Bifidobacterium act via the vagus "
-              "(Bravo 2011; Bercik 2011)", 0.0, 1.0,
-              "weight of lactic-acid bacteria in the afferent signal"),
-    Parameter("lab_signal_ref", 0.15, "g/L", "healthy Lactobacillus + 0.1 × Bifidobacterium "
-              "biomass (guild calibration)", 0.01, 2.0, "reference lactic-acid-bacteria signal"),
-    Parameter("bifido_vagal_weight", 0.1, "1", "calibrated: resident bifidobacteria signal "
-              "less than probiotic lactobacilli per gram", 0.0, 1.0,
-              "vagal potency of Bifidobacterium relative to Lactobacillus"),
+              "(Bravo 2011; Bercik 2011); calibrated", 0.0, 1.0,
+              "maximal afferent signal added by transient lactic-acid bacteria"),
+    Parameter("K_lab_vagal", 0.003, "g/L", "calibrated: a 1e10 CFU/d probiotic gives about "
+              "half-maximal signal; probiotic vs placebo d ~ -0.24 (Liu 2019)", 1e-4, 0.1,
+              "transient lactic-acid bacteria giving half-maximal vagal signal"),
     Parameter("k_vagal", 1 / 14, "1/d", "HRV rises over 4-8 weeks of training (calibrated)",
               0.01, 1.0, "efferent vagal tone relaxation rate"),
     Parameter("v_mind", 0.3, "1", "meditation raises HRV (Zou 2018); calibrated", 0.0, 1.0,
@@ -52,8 +50,8 @@ parameters = (
     Parameter("K_n_tnf", 40.0, "pg/mL", "calibrated", 1.0, 500.0, "TNF half-saturation"),
     Parameter("n_ifn", 2.0, "1", "IFN-α causes depression in ~30% of patients (Raison 2009)",
               0.0, 10.0, "neuroinflammation gain of IFN-α"),
-    Parameter("il6_ref", 1.5, "pg/mL", "healthy reference IL-6", 0.3, 5.0, "reference IL-6"),
-    Parameter("tnf_ref", 9.5, "pg/mL", "healthy reference TNF (Windoloski baseline)", 2.0,
+    Parameter("il6_ref", 1.2, "pg/mL", "healthy reference IL-6 (model baseline)", 0.3, 5.0, "reference IL-6"),
+    Parameter("tnf_ref", 9.1, "pg/mL", "healthy reference TNF (model baseline)", 2.0,
               20.0, "reference TNF"),
     Parameter("k_plasticity", 1 / 14, "1/d", "BDNF and spine density change over weeks "
               "(Duman 2006)", 0.01, 0.5, "plasticity relaxation rate"),
@@ -104,12 +102,14 @@ parameters = (
 )
 
 assignments = (
-    Assignment("lab_signal", "(B_lactobacillus + bifido_vagal_weight*B_bifidobacterium)"
-               "/lab_signal_ref", "1", "lactic-acid-bacteria signal relative to healthy"),
+    Assignment("lab_transient", "B_lactobacillus + probiotic_bifido_in/D_wash", "g/L",
+               "transient lactic-acid bacteria (lactobacilli, probiotic bifidobacteria)"),
+    Assignment("lab_signal", "lab_transient/(lab_transient + K_lab_vagal)", "1",
+               "vagal signal of transient lactic-acid bacteria (0-1)"),
     Assignment("vagal_afferent",
-               "vagal_afferent_gain*(w_aff_5ht*serotonin_gut_rel + w_aff_scfa*tscfa/tscfa_ref"
-               " + w_aff_lacto*lab_signal)/(w_aff_5ht + w_aff_scfa + w_aff_lacto)", "1",
-               "gut→brain vagal afferent signal (1 = healthy)"),
+               "vagal_afferent_gain*((w_aff_5ht*serotonin_gut_rel + w_aff_scfa*tscfa/tscfa_ref)"
+               "/(w_aff_5ht + w_aff_scfa) + w_aff_lacto*lab_signal)", "1",
+               "gut→brain vagal afferent signal (~1 = healthy)"),
     Assignment("vagal_tone_target",
                "(1 + v_mind*mindfulness_min/(mindfulness_min + K_mind)"
                " + v_ex*exercise_min/(exercise_min + K_ex))*exp(-v_stress*stress_total)"

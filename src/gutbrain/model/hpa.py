@@ -37,13 +37,13 @@ parameters = (
               3.0, 12.0, "healthy 24-h mean plasma cortisol (scales the relative hormone)"),
     Parameter("acth_mean", 21.0, "pg/mL", "Carroll et al. 2007 control 24-h mean", 10.0, 40.0,
               "healthy 24-h mean plasma ACTH"),
-    Parameter("circ_phase", 0.27, "d", "calibrated: Carroll 2007 control cortisol (peak "
-              "07:40)", 0.15, 0.4, "clock time of the circadian drive peak"),
-    Parameter("circ_kappa", 2.0, "1", "calibrated: Carroll 2007 control cortisol", 0.5, 10.0,
+    Parameter("circ_phase", 0.3408, "d", "calibrated: Carroll 2007 control cortisol (peak "
+              "07:40; NRMSE 0.089, calibration/hpa_circadian.py)", 0.15, 0.4, "clock time of the circadian drive peak"),
+    Parameter("circ_kappa", 1.546, "1", "calibrated: Carroll 2007 control cortisol", 0.5, 10.0,
               "sharpness of the circadian drive"),
-    Parameter("circ_floor", 0.05, "1", "calibrated: Carroll 2007 trough 1.4 ug/dL", 0.0, 1.0,
+    Parameter("circ_floor", 0.0, "1", "calibrated: Carroll 2007 trough 1.4 ug/dL (fit went to 0)", 0.0, 1.0,
               "night-time drive relative to the circadian peak"),
-    Parameter("car_amp", 0.5, "1", "calibrated: CAR +50% within 30 min of waking (Wüst 2000)",
+    Parameter("car_amp", 1.111, "1", "calibrated: Carroll 2007 control cortisol (calibration/hpa_circadian.py)",
               0.0, 3.0, "amplitude of the awakening drive relative to the circadian peak"),
     Parameter("car_kappa", 60.0, "1", "CAR lasts 30-45 min after waking (Wüst 2000)", 5.0,
               200.0, "sharpness of the awakening drive"),
@@ -148,8 +148,8 @@ observables = (
     Observable("adrenal_mass", "adr_mass", "1", "adrenal functional mass (1 = healthy)"),
 )
 
-CRH_SCALE = Parameter("crh_scale", 1.0, "1", "set so that the healthy daily mean of CRH is 1 "
-                      "(Karin normalisation); fixed by burn-in", 0.1, 10.0,
+CRH_SCALE = Parameter("crh_scale", 2.719, "1", "calibrated: Carroll 2007 control 24-h mean "
+                      "cortisol (sets the gland masses)", 0.1, 10.0,
                       "scale of the circadian drive")
 
 MODULE = Module("hpa", "HPA axis: circadian CRH, ACTH, cortisol, gland masses, GR",

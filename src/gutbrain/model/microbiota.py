@@ -10,6 +10,11 @@ consumers of uptake capacity ``w_g = mu_max * f_pH * B / Y``, the linear-Monod s
 ``S = In / (D + sum(w)/K)``; each guild takes ``w_g * S / (K + S)`` (which never exceeds its
 Monod maximum), and whatever is not taken leaves with faeces. Mass is conserved exactly.
 
+Prebiotic oligosaccharides (inulin, FOS, GOS) are their own substrate: bifidogenic, also used
+by Roseburia, Faecalibacterium, Anaerostipes, lactobacilli and (less) Bacteroides, but not by
+Enterobacteriaceae (Roberfroid 2007 J Nutr 137:2493S; Scott et al. 2014 FEMS Microbiol Ecol);
+their mu_max are microPop's sugar values halved for the non-specialists (calibrated).
+
 Products follow microPop's molar stoichiometry, converted to mass fractions. Succinate is
 pooled with propionate (succinate is decarboxylated to propionate in the colon, Reichardt et al.
 2014 ISME J) and formate with H2 (one formate = one H2 + CO2 as a reducing equivalent);
@@ -33,8 +38,9 @@ MOLAR_MASS = {  # g/mol, microPop resourceSysInfoHuman.csv
 POOL = {"succ": "pr", "formate": "h2", "co2": "other", "etoh": "other", "h2o": "other",
         "ch4": "other", "other": "other", "ac": "ac", "pr": "pr", "bu": "bu", "lac": "lac",
         "h2": "h2"}
-SUBSTRATES = ("nsp", "rs", "sugar", "protein", "mucin")
-YIELD = {"nsp": 0.286, "rs": 0.333, "sugar": 0.333, "protein": 0.2, "mucin": 0.286}
+SUBSTRATES = ("nsp", "rs", "sugar", "oligo", "protein", "mucin")
+YIELD = {"nsp": 0.286, "rs": 0.333, "sugar": 0.333, "oligo": 0.333, "protein": 0.2,
+         "mucin": 0.286}
 
 
 @dataclass(frozen=True)
@@ -56,31 +62,37 @@ class Guild:
 BACTEROIDES_PROTEIN = {"ac": 2 / 6, "pr": 1 / 6, "succ": 1 / 6, "h2": 2 / 6, "co2": 1 / 6,
                        "other": 7 / 6}
 
+# amino-acid fermentation by clostridia (Stickland): mostly acetate, some butyrate, BCFA and
+# NH3 in "other" (Smith & Macfarlane 1997 Appl Environ Microbiol 63:1212)
+CLOSTRIDIA_PROTEIN = {"ac": 3 / 6, "bu": 0.5 / 6, "h2": 2 / 6, "co2": 1 / 6, "other": 7 / 6}
+
 GUILDS: tuple[Guild, ...] = (
     Guild("bacteroides", "Bacteroides, Prevotella, Alistipes",
-          {"nsp": 12, "rs": 24, "protein": 24, "mucin": 12}, (5.6, 6.35, 7.85, 8.6),
-          {"ac": 1, "pr": 0.5, "succ": 0.5, "h2": 1, "co2": 0.5}, MICROPOP + "; mucin as NSP "
-          "(microPopGut: B and NBFD degrade mucin)", BACTEROIDES_PROTEIN, 0.05, 0.25),
+          {"nsp": 12, "rs": 24, "oligo": 6, "protein": 24, "mucin": 3}, (5.6, 6.35, 7.85, 8.6),
+          {"ac": 1, "pr": 0.5, "succ": 0.5, "h2": 1, "co2": 0.5}, MICROPOP + "; mucin foraging"
+          " only a back-up when glycans are plentiful (Desai 2016 Cell 167:1339), calibrated", BACTEROIDES_PROTEIN, 0.05, 0.15),
     Guild("starch_degraders", "Ruminococcus bromii", {"nsp": 3.6, "rs": 14.4},
           (5.35, 6.1, 7.6, 8.35), {"ac": 2, "h2": 4, "co2": 2, "h2o": -2}, MICROPOP,
           target_share=0.05),
     Guild("fibre_degraders", "Ruminococcus flavefaciens/albus",
-          {"nsp": 16.8, "rs": 3.6, "mucin": 16.8}, (5.0, 5.75, 7.25, 8.0),
-          {"ac": 1, "succ": 1, "h2": 1}, MICROPOP + "; mucin as NSP (microPopGut)",
+          {"nsp": 16.8, "rs": 3.6, "mucin": 3}, (5.0, 5.75, 7.25, 8.0),
+          {"ac": 1, "succ": 1, "h2": 1}, MICROPOP + "; mucin as a back-up substrate (calibrated)",
           target_share=0.04),
-    Guild("bifidobacterium", "Bifidobacterium, Collinsella", {"nsp": 7.2, "rs": 7.0, "sugar": 24},
+    Guild("bifidobacterium", "Bifidobacterium, Collinsella",
+          {"nsp": 7.2, "rs": 7.0, "sugar": 24, "oligo": 24},
           (4.5, 5.25, 7.2, 7.95), {"ac": 10 / 6, "lac": 4 / 6, "formate": 2 / 6, "etoh": 1 / 6,
                                    "h2o": -1 / 6}, MICROPOPGUT + " LactateProducers",
-          target_share=0.04),
-    Guild("roseburia", "Roseburia, Eubacterium rectale", {"nsp": 8.4, "rs": 8.4, "sugar": 24},
+          target_share=0.06),
+    Guild("roseburia", "Roseburia, Eubacterium rectale",
+          {"nsp": 8.4, "rs": 8.4, "sugar": 24, "oligo": 12},
           (4.95, 5.7, 7.2, 7.95), {"ac": -1, "bu": 1.5, "h2": 1, "co2": 2, "h2o": 1},
           MICROPOP + " ButyrateProducers1", target_share=0.08),
     Guild("faecalibacterium", "Faecalibacterium prausnitzii",
-          {"nsp": 14.4, "rs": 7.2, "sugar": 24}, (4.85, 5.6, 7.1, 7.85),
+          {"nsp": 14.4, "rs": 7.2, "sugar": 24, "oligo": 12}, (4.85, 5.6, 7.1, 7.85),
           {"ac": -4 / 6, "bu": 7 / 6, "lac": 2 / 6, "formate": 1, "co2": 4 / 6, "h2o": 4 / 6},
           MICROPOP + " ButyrateProducers2", target_share=0.08),
     Guild("lactate_utilisers", "Eubacterium hallii, Anaerostipes",
-          {"nsp": 7.2, "rs": 7.2, "sugar": 24}, (4.85, 5.6, 7.1, 7.85),
+          {"nsp": 7.2, "rs": 7.2, "sugar": 24, "oligo": 12}, (4.85, 5.6, 7.1, 7.85),
           {"ac": 0.2, "bu": 0.9, "formate": 1.2, "h2": 1.0, "co2": 0.8, "h2o": -0.2},
           MICROPOP + " ButyrateProducers3", target_share=0.03, lactate_mu=4.8,
           lactate_products={"lac": -1, "ac": -0.5, "bu": 0.75, "h2": 0.5, "co2": 1,
@@ -88,21 +100,22 @@ GUILDS: tuple[Guild, ...] = (
     Guild("propionate_producers", "Veillonella, Megasphaera, Coprococcus catus",
           {"nsp": 7.2, "rs": 7.2, "sugar": 24}, (4.75, 5.5, 7.0, 7.75),
           {"ac": 2 / 3, "pr": 4 / 3, "co2": 2 / 3, "h2o": 2 / 3}, MICROPOP + " PropionateProducers",
-          target_share=0.04, lactate_mu=4.8,
+          target_share=0.03, lactate_mu=4.8,
           lactate_products={"lac": -1, "ac": 1 / 3, "pr": 2 / 3, "co2": 1 / 3, "h2o": 1 / 3}),
     Guild("acetogens", "Blautia hydrogenotrophica", {"nsp": 7.2, "rs": 7.2, "sugar": 24},
-          (5.25, 6.0, 7.5, 8.25), {"ac": 3}, MICROPOP + " Acetogens", target_share=0.06,
+          (5.25, 6.0, 7.5, 8.25), {"ac": 3}, MICROPOP + " Acetogens", target_share=0.08,
           h2_mu=2.4),
     Guild("methanogens", "Methanobrevibacter smithii", {}, (5.25, 6.0, 7.5, 8.25), {},
-          MICROPOP + " Methanogens", target_share=0.01, h2_mu=2.4),
+          MICROPOP + " Methanogens; H2 mu_max calibrated: methanogens outcompete acetogens "
+          "for H2 (lower threshold, Cord-Ruwisch 1988)", target_share=0.01, h2_mu=10.0),
     Guild("lactobacillus", "Lactobacillus, Lacticaseibacillus (probiotic, fermented food)",
-          {"sugar": 8.0}, (3.5, 4.5, 7.0, 8.0), {"lac": 2},
+          {"sugar": 8.0, "oligo": 8.0}, (3.5, 4.5, 7.0, 8.0), {"lac": 2},
           "homolactic fermentation (Madigan, Brock Biology of Microorganisms); mu_max "
           "calibrated: lactobacilli are transient in the adult colon (Frese 2012)",
           target_share=0.001),
-    Guild("akkermansia", "Akkermansia muciniphila", {"mucin": 6.0}, (5.0, 5.5, 7.5, 8.5),
-          {"ac": 1.0, "pr": 0.5, "co2": 0.5}, "mucin → acetate + propionate, pH 5.5-8 "
-          "(Derrien et al. 2004 IJSEM 54:1469)", lps_potency=0.05, target_share=0.02),
+    Guild("akkermansia", "Akkermansia muciniphila", {"mucin": 10.0}, (5.0, 5.5, 7.5, 8.5),
+          {"ac": 1.0, "pr": 0.5, "co2": 0.5}, "mucin → acetate + propionate, pH 5.5-8, "
+          "doubling ~1.5 h (Derrien et al. 2004 IJSEM 54:1469)", lps_potency=0.05, target_share=0.02),
     Guild("enterobacteriaceae", "Escherichia, Klebsiella, Proteus (pathobionts)",
           {"sugar": 12.0, "protein": 6.0}, (4.4, 5.5, 8.0, 9.0),
           {"ac": 0.4, "lac": 0.8, "succ": 0.1, "formate": 0.9, "etoh": 0.5},
@@ -110,11 +123,31 @@ GUILDS: tuple[Guild, ...] = (
           "at pH 4.4-9", BACTEROIDES_PROTEIN, 1.0, 0.005),
     Guild("spore_formers", "spore-forming Clostridia (clusters IV/XIVa, Yano 2015)",
           {"nsp": 6.0, "protein": 12.0}, (5.0, 5.75, 7.5, 8.25),
-          {"ac": 0.4, "bu": 0.8, "h2": 2.4, "co2": 2.0},
-          "butyric fermentation of clostridia (Madigan); proteolytic; calibrated mu_max",
-          BACTEROIDES_PROTEIN, 0.0, 0.25),
+          {"ac": 2.0, "bu": 0.5, "h2": 1.0, "co2": 1.0},
+          "acetate-dominant Lachnospiraceae/Ruminococcaceae fermentation (Louis & Flint 2017 "
+          "Environ Microbiol 19:29); proteolytic; stoichiometry and mu_max calibrated: colon "
+          "Ac:Pr:Bu ~60:20:20",
+          CLOSTRIDIA_PROTEIN, 0.0, 0.35),
 )
 GUILD_NAMES = tuple(g.name for g in GUILDS)
+
+# output of calibration/guild_composition.py (guilds at 1e-4 are substrate-limited)
+CALIBRATED_C_SELF = {
+    "bacteroides": 1.422,
+    "starch_degraders": 1.361,
+    "fibre_degraders": 2.064,
+    "bifidobacterium": 0.8009,
+    "roseburia": 0.8447,
+    "faecalibacterium": 1.024,
+    "lactate_utilisers": 2.304,
+    "propionate_producers": 2.305,
+    "acetogens": 0.718,
+    "methanogens": 0.0001,
+    "lactobacillus": 0.0001,
+    "akkermansia": 4.136,
+    "enterobacteriaceae": 2.279,
+    "spore_formers": 0.0002575,
+}
 _SHARE_SUM = sum(g.target_share for g in GUILDS)
 
 
@@ -126,7 +159,13 @@ def mass_fractions(products: dict[str, float], substrate_mass: float) -> dict[st
         if mol <= 0 or species == "h2o":
             continue
         pool = POOL[species]
-        formed[pool] = formed.get(pool, 0.0) + mol * MOLAR_MASS[species]
+        # pooled mole for mole (succinate -> propionate + CO2, formate -> H2 + CO2); the
+        # mass difference leaves as CO2 ("other"), so moles and mass both balance
+        pool_mass = mol * MOLAR_MASS[pool] if pool != "other" else mol * MOLAR_MASS[species]
+        formed[pool] = formed.get(pool, 0.0) + pool_mass
+        rest = mol * MOLAR_MASS[species] - pool_mass
+        if rest > 0:
+            formed["other"] = formed.get("other", 0.0) + rest
     total = sum(formed.values())
     return {p: m / total for p, m in formed.items()} if total > 0 else {}
 
@@ -166,8 +205,8 @@ def _build() -> Module:
         Parameter("K_ac_boost", 5.0, "mM", "calibrated: acetate co-consumption by butyrate "
                   "producers saturates at a few mM (Duncan 2004)", 0.5, 30.0,
                   "half-saturation of acetate co-consumption"),
-        Parameter("a_Z", 9.6, "1/d", "SCFA absorption 0.4 /h (Ruppin 1980 via Kettle 2022)",
-                  4.0, 25.0, "SCFA absorption rate"),
+        Parameter("a_Z", 6.5, "1/d", "calibrated: whole-colon TSCFA ~100 mM (Cummings 1987); "
+                  "within Kettle 2022 regional fits 4.2-25.2 /d (Ruppin 1980: 9.6)", 4.0, 25.0, "SCFA absorption rate"),
         Parameter("ph_intercept", 8.02, "pH", MICROPOPGUT + " pH = 8.02 - 0.0174 TSCFA", 7.5,
                   8.5, "colonic pH at zero SCFA"),
         Parameter("ph_slope", 0.0174, "pH/mM", MICROPOPGUT, 0.01, 0.025,
@@ -324,8 +363,9 @@ def _build() -> Module:
     for g in GUILDS:
         share = g.target_share / _SHARE_SUM
         params.append(Parameter(
-            f"c_self_{g.name}", 0.05, "L/g/d", "calibrated: healthy guild composition "
-            "(target_share table, microbiota.py)", 0.0, 10.0,
+            f"c_self_{g.name}", CALIBRATED_C_SELF[g.name], "L/g/d", "calibrated: healthy guild "
+            "composition on a Western diet (target_share; calibration/guild_composition.py)",
+            0.0, 10.0,
             f"self-limitation of {g.name} (niche crowding, phage; Stein 2013 M_ii < 0)"))
         params.append(Parameter(f"abx_{g.name}", 0.0, "1/d", "scenario input (antibiotic "
                                 "class susceptibility × course)", 0.0, 20.0,

@@ -45,7 +45,7 @@ parameters = (
               "2015 Cell 161:264)", 0.0, 0.6, "spore-former-dependent TPH1 drive"),
     Parameter("tscfa_ref", 100.0, "mM", "healthy proximal colon TSCFA ~100-120 mM "
               "(Cummings 1987)", 50.0, 150.0, "reference total SCFA"),
-    Parameter("spore_ref", 0.25, "1", "healthy share of spore-forming Clostridia (guild "
+    Parameter("spore_ref", 0.36, "1", "healthy share of spore-forming Clostridia (guild "
               "calibration target)", 0.05, 0.5, "reference spore-former share"),
     Parameter("k_ec", 2.0, "1/d", "EC 5-HT stores turn over in ~half a day (calibrated)", 0.5,
               10.0, "gut serotonin turnover"),

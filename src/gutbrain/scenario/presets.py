@@ -10,23 +10,23 @@ DIET_FIELDS = ("fiber_g", "resistant_starch_g", "prebiotic_g", "sugar_g", "prote
 
 DIETS: dict[str, dict[str, float]] = {
     # US/UK averages (NHANES, NDNS): low fibre, high sugar and fat
-    "western": dict(fiber_g=15, resistant_starch_g=8, prebiotic_g=0, sugar_g=90, protein_g=90,
+    "western": dict(fiber_g=15, resistant_starch_g=20, prebiotic_g=0, sugar_g=90, protein_g=90,
                     fat_g=90, fruit_veg_servings=3, fermented_servings=0.3,
                     tryptophan_mg=1000),
     # PREDIMED/SMILES ModiMedDiet: whole grains, legumes, fish, olive oil, 7+ fruit/veg
-    "mediterranean": dict(fiber_g=30, resistant_starch_g=15, prebiotic_g=2, sugar_g=45,
+    "mediterranean": dict(fiber_g=30, resistant_starch_g=28, prebiotic_g=2, sugar_g=45,
                           protein_g=85, fat_g=80, fruit_veg_servings=7, fermented_servings=1,
                           tryptophan_mg=1100),
     # Wastyk 2021 high-fibre arm: ~45 g/d
-    "high_fiber": dict(fiber_g=45, resistant_starch_g=20, prebiotic_g=3, sugar_g=50,
+    "high_fiber": dict(fiber_g=45, resistant_starch_g=32, prebiotic_g=3, sugar_g=50,
                        protein_g=80, fat_g=70, fruit_veg_servings=6, fermented_servings=0.3,
                        tryptophan_mg=1000),
     # David 2014 plant-based arm: fibre 25.6 g/1000 kcal
-    "plant_based": dict(fiber_g=55, resistant_starch_g=20, prebiotic_g=3, sugar_g=50,
+    "plant_based": dict(fiber_g=55, resistant_starch_g=32, prebiotic_g=3, sugar_g=50,
                         protein_g=60, fat_g=50, fruit_veg_servings=9, fermented_servings=0.5,
                         tryptophan_mg=800),
     # David 2014 animal-based arm: negligible fibre, high protein and fat
-    "animal_based": dict(fiber_g=2, resistant_starch_g=1, prebiotic_g=0, sugar_g=20,
+    "animal_based": dict(fiber_g=2, resistant_starch_g=8, prebiotic_g=0, sugar_g=20,
                          protein_g=170, fat_g=150, fruit_veg_servings=0, fermented_servings=0.3,
                          tryptophan_mg=1800),
 }

@@ -1,0 +1,339 @@
+"""Export the model (and optionally one person's scenario) as an SBML Level 3 Version 2 file.
+
+The SBML document is generated from the same declarative ``ModelSpec`` as the numeric engine
+(via the sympy form of ``gutbrain.compile.symbolic``), so both describe one model:
+
+* every species becomes an SBML species (compartment ``body`` of size 1, amounts) driven by a
+  ``RateRule`` with its rate expression;
+* every parameter becomes an SBML parameter (unit, source and description in its notes);
+* every assignment becomes a non-constant parameter with an ``AssignmentRule``, in dependency
+  order;
+* every observable ``x`` becomes a parameter ``obs_x`` with an ``AssignmentRule``;
+* a scenario schedule becomes one event per segment boundary that sets the parameters that
+  change there and adds the boluses (``species = species + amount``); segment 0 goes into the
+  initial values.
+
+Model time ``t`` (days, t = 0 is midnight of day 0) is the SBML ``time`` csymbol; the model's
+time unit is declared as ``day``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from html import escape
+from pathlib import Path
+
+import libsbml
+import numpy as np
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from gutbrain.compile.build import CompiledModel
+from gutbrain.compile.symbolic import TIME, SymbolicModel, build_symbolic
+from gutbrain.scenario.schedule import Schedule
+
+SBML_LEVEL = 3
+SBML_VERSION = 2
+COMPARTMENT = "body"
+OBS_PREFIX = "obs_"
+
+_SID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# names the L3 infix parser reads as built-in constants/operators rather than model ids
+_RESERVED = {"time", "pi", "exponentiale", "avogadro", "true", "false", "inf", "infinity",
+             "nan", "notanumber", "and", "or", "not", "xor"}
+
+
+class SBMLExportError(RuntimeError):
+    """The model cannot be written as a valid SBML document."""
+
+
+# --------------------------------------------------------------------------------------------
+# sympy -> SBML L3 infix text
+# --------------------------------------------------------------------------------------------
+
+
+class _L3Printer(StrPrinter):
+    """Print sympy expressions as libSBML L3 infix formulas.
+
+    ``t`` becomes the ``time`` csymbol, ``log`` the natural logarithm ``ln`` (``log`` in L3
+    infix means log10 by default), powers ``pow(base, exponent)`` and numbers floats written
+    exactly as the numeric code generator writes them.
+    """
+
+    _FUNCTIONS = {"exp": "exp", "log": "ln", "cos": "cos", "sin": "sin", "tan": "tan",
+                  "Abs": "abs"}
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return "time" if expr == TIME else expr.name
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return repr(float(expr))
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return repr(float(expr))
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return repr(float(expr.p) / float(expr.q))
+
+    def _print_Pi(self, expr: sp.Expr) -> str:
+        return "pi"
+
+    def _print_Exp1(self, expr: sp.Expr) -> str:
+        return "exponentiale"
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base, e = expr.as_base_exp()
+        b = self._print(base)
+        if e == sp.S.Half:
+            return f"sqrt({b})"
+        if e == -1:
+            return f"1/({b})"
+        if e == -sp.S.Half:
+            return f"1/sqrt({b})"
+        return f"pow({b}, {self._print(e)})"
+
+    def _print_Function(self, expr: sp.Function) -> str:
+        name = type(expr).__name__
+        if name not in self._FUNCTIONS:
+            raise SBMLExportError(f"function {name!r} has no SBML translation in {expr}")
+        args = ", ".join(self._print(a) for a in expr.args)
+        return f"{self._FUNCTIONS[name]}({args})"
+
+    def emptyPrinter(self, expr: object) -> str:  # noqa: N802 - sympy's hook name
+        raise SBMLExportError(f"cannot translate {type(expr).__name__} ({expr}) to SBML")
+
+    def _print_Infinity(self, expr: sp.Expr) -> str:
+        raise SBMLExportError("infinite constant in a model expression")
+
+    _print_NegativeInfinity = _print_Infinity
+    _print_ComplexInfinity = _print_Infinity
+    _print_NaN = _print_Infinity
+
+
+_PRINTER = _L3Printer()
+
+
+def to_l3_formula(expr: sp.Expr) -> str:
+    """SBML L3 infix text of a sympy expression (``t`` → ``time``, ``log`` → ``ln``)."""
+    return _PRINTER.doprint(sp.sympify(expr))
+
+
+def to_math(expr: sp.Expr | str, where: str) -> libsbml.ASTNode:
+    """Parse an expression into a libSBML AST; raise with the expression if it fails."""
+    text = expr if isinstance(expr, str) else to_l3_formula(expr)
+    ast = libsbml.parseL3Formula(text)
+    if ast is None:
+        raise SBMLExportError(f"{where}: libSBML cannot parse {text!r} "
+                              f"({libsbml.getLastParseL3Error()})")
+    return ast
+
+
+# --------------------------------------------------------------------------------------------
+# document
+# --------------------------------------------------------------------------------------------
+
+
+def _check(code: int, what: str) -> None:
+    if code != libsbml.LIBSBML_OPERATION_SUCCESS:
+        raise SBMLExportError(f"{what}: {libsbml.OperationReturnValue_toString(code)}")
+
+
+def _notes(**fields: str) -> str:
+    rows = "".join(f"<p>{escape(k)}: {escape(v)}</p>" for k, v in fields.items() if v)
+    return f'<body xmlns="http://www.w3.org/1999/xhtml">{rows}</body>'
+
+
+def _set_notes(sbase: libsbml.SBase, **fields: str) -> None:
+    _check(sbase.setNotes(_notes(**fields)), f"notes of {sbase.getId()}")
+
+
+def _num(x: float) -> str:
+    return repr(float(x))
+
+
+def _ids(sym: SymbolicModel) -> None:
+    taken: set[str] = set()
+    for name in [*sym.state_names, *sym.param_names, *(a.name for a, _ in sym.assignments),
+                 COMPARTMENT, *(OBS_PREFIX + o for o in sym.observable_ids)]:
+        if not _SID.match(name) or name in _RESERVED:
+            raise SBMLExportError(f"{name!r} is not a usable SBML identifier")
+        if name in taken:
+            raise SBMLExportError(f"identifier {name!r} is used twice in the SBML document")
+        taken.add(name)
+
+
+def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
+                y0: np.ndarray | None = None, schedule: Schedule | None = None) -> str:
+    """The model as an SBML L3V2 document (text).
+
+    ``params``: parameter vector for the initial values (default: the spec's values);
+    ``y0``: initial state (default: the spec's ``initial`` guesses); ``schedule``: optional
+    scenario inputs — its segment 0 parameters replace ``params`` and ``bolus[0]`` is added to
+    ``y0``; every later boundary where something changes becomes an event.
+    """
+    spec = model.spec
+    sym = build_symbolic(spec)
+    _ids(sym)
+    n, m = model.n_states, len(model.param_names)
+
+    p0 = model.default_parameters() if params is None else np.asarray(params, float).copy()
+    x0 = model.initial_state() if y0 is None else np.asarray(y0, float).copy()
+    if p0.shape != (m,):
+        raise ValueError(f"params must have {m} values, got shape {p0.shape}")
+    if x0.shape != (n,):
+        raise ValueError(f"y0 must have {n} values, got shape {x0.shape}")
+
+    changed: set[int] = set()
+    events: list[tuple[float, list[tuple[int, float]], list[tuple[int, float]]]] = []
+    if schedule is not None:
+        P = np.asarray(schedule.params, float)
+        B = np.asarray(schedule.bolus, float)
+        tb = np.asarray(schedule.boundaries, float)
+        nseg = P.shape[0]
+        if P.shape != (nseg, m) or B.shape != (nseg, n) or tb.shape != (nseg + 1,):
+            raise ValueError("schedule shapes do not match the model")
+        p0 = P[0].copy()
+        x0 = x0 + B[0]
+        for k in range(1, nseg):
+            sets = [(i, float(P[k, i])) for i in np.flatnonzero(P[k] != P[k - 1])]
+            adds = [(i, float(B[k, i])) for i in np.flatnonzero(B[k] != 0.0)]
+            if sets or adds:
+                events.append((float(tb[k]), sets, adds))
+                changed.update(i for i, _ in sets)
+
+    doc = libsbml.SBMLDocument(SBML_LEVEL, SBML_VERSION)
+    sm = doc.createModel()
+    mid = re.sub(r"[^A-Za-z0-9_]", "_", f"{spec.name}_{spec.version}")
+    _check(sm.setId(mid if _SID.match(mid) else f"m_{mid}"), "model id")
+    _check(sm.setName(f"{spec.name} {spec.version}"), "model name")
+    _set_notes(sm, model=f"{spec.name} {spec.version}", digest=model.digest,
+               generator="gutbrain.compile.sbml (generated from the declarative ModelSpec)",
+               time="t in days; t = 0 is midnight of day 0",
+               units="unit strings of every element are given in its notes")
+
+    day = sm.createUnitDefinition()
+    _check(day.setId("day"), "unit day")
+    u = day.createUnit()
+    for code in (u.setKind(libsbml.UNIT_KIND_SECOND), u.setExponent(1.0), u.setScale(0),
+                 u.setMultiplier(86400.0)):
+        _check(code, "unit day")
+    _check(sm.setTimeUnits("day"), "time units")
+
+    comp = sm.createCompartment()
+    for code in (comp.setId(COMPARTMENT), comp.setSize(1.0), comp.setConstant(True),
+                 comp.setSpatialDimensions(3.0)):
+        _check(code, "compartment")
+    _set_notes(comp, description="the whole body: a unit-size container so that species "
+               "values are the model's state values (amounts, not concentrations)")
+
+    for i, s in enumerate(spec.species):
+        sp_ = sm.createSpecies()
+        for code in (sp_.setId(s.name), sp_.setName(s.description),
+                     sp_.setCompartment(COMPARTMENT), sp_.setInitialAmount(float(x0[i])),
+                     sp_.setHasOnlySubstanceUnits(True), sp_.setBoundaryCondition(False),
+                     sp_.setConstant(False)):
+            _check(code, f"species {s.name}")
+        _set_notes(sp_, unit=s.unit, description=s.description,
+                   module=spec.module_of(s.name),
+                   nonnegative="yes (the gutbrain engine clips it at 0)" if s.nonnegative
+                   else "no")
+
+    for i, p in enumerate(spec.parameters):
+        par = sm.createParameter()
+        constant = p.kind != "input" and i not in changed
+        for code in (par.setId(p.name), par.setName(p.description), par.setValue(float(p0[i])),
+                     par.setConstant(constant)):
+            _check(code, f"parameter {p.name}")
+        _set_notes(par, unit=p.unit, source=p.source, description=p.description,
+                   kind=p.kind, range=f"[{p.low:g}, {p.high:g}]", module=spec.module_of(p.name))
+
+    assign_meta = {a.name: a for a in spec.assignments}
+    for a, expr in sym.assignments:
+        meta = assign_meta[a.name]
+        par = sm.createParameter()
+        for code in (par.setId(a.name), par.setName(meta.description), par.setConstant(False)):
+            _check(code, f"assignment {a.name}")
+        _set_notes(par, unit=meta.unit, description=meta.description,
+                   expression=meta.expr, module=spec.module_of(a.name))
+        rule = sm.createAssignmentRule()
+        _check(rule.setVariable(a.name), f"rule {a.name}")
+        _check(rule.setMath(to_math(expr, f"assignment {a.name}")), f"rule {a.name}")
+
+    obs_meta = {o.id: o for o in spec.observables}
+    for oid, expr in sym.observables:
+        meta = obs_meta[oid]
+        par = sm.createParameter()
+        pid = OBS_PREFIX + oid
+        for code in (par.setId(pid), par.setName(meta.description), par.setConstant(False)):
+            _check(code, f"observable {oid}")
+        _set_notes(par, observable=oid, unit=meta.unit, description=meta.description,
+                   expression=meta.expr, module=spec.module_of(oid))
+        rule = sm.createAssignmentRule()
+        _check(rule.setVariable(pid), f"rule {pid}")
+        _check(rule.setMath(to_math(expr, f"observable {oid}")), f"rule {pid}")
+
+    for s, rate in zip(spec.species, sym.rates, strict=True):
+        rule = sm.createRateRule()
+        _check(rule.setVariable(s.name), f"rate rule {s.name}")
+        _check(rule.setMath(to_math(rate, f"rate of {s.name}")), f"rate rule {s.name}")
+
+    for k, (tk, sets, adds) in enumerate(events, start=1):
+        ev = sm.createEvent()
+        eid = f"schedule_{k}"
+        for code in (ev.setId(eid), ev.setUseValuesFromTriggerTime(True)):
+            _check(code, f"event {eid}")
+        trig = ev.createTrigger()
+        for code in (trig.setPersistent(True), trig.setInitialValue(False),
+                     trig.setMath(to_math(f"time >= {_num(tk)}", eid))):
+            _check(code, f"trigger of {eid}")
+        what = [f"{model.param_names[i]} = {v:g}" for i, v in sets]
+        what += [f"{model.state_names[i]} += {v:g}" for i, v in adds]
+        _set_notes(ev, description=f"scenario schedule boundary at day {tk:g}",
+                   changes="; ".join(what))
+        for i, v in sets:
+            ea = ev.createEventAssignment()
+            _check(ea.setVariable(model.param_names[i]), eid)
+            _check(ea.setMath(to_math(_num(v), eid)), eid)
+        for i, v in adds:
+            name = model.state_names[i]
+            ea = ev.createEventAssignment()
+            _check(ea.setVariable(name), eid)
+            _check(ea.setMath(to_math(f"{name} + {_num(v)}", eid)), eid)
+
+    return libsbml.writeSBMLToString(doc)
+
+
+def write_sbml(path: str | os.PathLike[str], model: CompiledModel,
+               params: np.ndarray | None = None, y0: np.ndarray | None = None,
+               schedule: Schedule | None = None) -> Path:
+    """Write ``export_sbml(...)`` to ``path`` atomically (temporary file, then rename)."""
+    path = Path(path)
+    text = export_sbml(model, params, y0, schedule)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def consistency_errors(text: str) -> list[str]:
+    """libSBML consistency-check messages of severity error or fatal (empty when valid)."""
+    doc = libsbml.readSBMLFromString(text)
+    doc.checkConsistency()
+    out = []
+    for i in range(doc.getNumErrors()):
+        err = doc.getError(i)
+        if err.getSeverity() >= libsbml.LIBSBML_SEV_ERROR:
+            out.append(f"line {err.getLine()}: {err.getMessage().strip()}")
+    return out
+
+
+__all__ = ["SBMLExportError", "consistency_errors", "export_sbml", "to_l3_formula",
+           "write_sbml"]
