@@ -44,7 +44,8 @@ parameters = (
               "endotoxin (calibrated)", 0.05, 5.0, "neuroinflammation relaxation rate"),
     Parameter("n_il6", 1.0, "1", "calibrated: peripheral IL-6 signals to the brain (Dantzer "
               "2008)", 0.0, 5.0, "neuroinflammation gain of IL-6"),
-    Parameter("K_n_il6", 20.0, "pg/mL", "calibrated", 1.0, 500.0, "IL-6 half-saturation"),
+    Parameter("K_n_il6", 5.0, "pg/mL", "calibrated: MDD-range IL-6 (+1.8 pg/mL, Dowlati 2010) "
+              "is felt centrally", 1.0, 500.0, "IL-6 half-saturation"),
     Parameter("n_tnf", 1.0, "1", "calibrated: TNF signals to the brain (Dantzer 2008)", 0.0,
               5.0, "neuroinflammation gain of TNF"),
     Parameter("K_n_tnf", 40.0, "pg/mL", "calibrated", 1.0, 500.0, "TNF half-saturation"),
@@ -75,7 +76,7 @@ parameters = (
               "person's trait anxiety", "trait"),
     Parameter("d0", -2.4, "1", "calibrated: healthy PHQ-9 ~2.5-3 (Kocalevent 2013)", -5.0, 0.0,
               "depression set point"),
-    Parameter("d_inflam", 1.0, "1", "inflammation-depression link (Dowlati 2010; Osimo 2020);"
+    Parameter("d_inflam", 2.0, "1", "inflammation-depression link (Dowlati 2010; Osimo 2020);"
               " calibrated", 0.0, 5.0, "depression drive per unit neuroinflammation"),
     Parameter("d_5ht", 2.0, "1", "calibrated", 0.0, 10.0, "depression drive per unit 5-HT loss"),
     Parameter("d_plasticity", 2.0, "1", "calibrated", 0.0, 10.0,
@@ -107,7 +108,8 @@ assignments = (
     Assignment("lab_signal", "lab_transient/(lab_transient + K_lab_vagal)", "1",
                "vagal signal of transient lactic-acid bacteria (0-1)"),
     Assignment("vagal_afferent",
-               "vagal_afferent_gain*((w_aff_5ht*serotonin_gut_rel + w_aff_scfa*tscfa/tscfa_ref)"
+               "vagal_afferent_gain*((w_aff_5ht*serotonin_gut_rel"
+               " + w_aff_scfa*2*tscfa/(tscfa + tscfa_ref))"
                "/(w_aff_5ht + w_aff_scfa) + w_aff_lacto*lab_signal)", "1",
                "gut→brain vagal afferent signal (~1 = healthy)"),
     Assignment("vagal_tone_target",
@@ -156,6 +158,27 @@ observables = (
     Observable("neuroinflammation", "neuroinflammation", "1",
                "microglial activation (1 = healthy)"),
     Observable("plasticity", "plasticity", "1", "BDNF-like plasticity (1 = healthy)"),
+    # contributions to the depression and anxiety logits (for pathway attribution)
+    Observable("dep_drive_inflammation", "d_inflam*(neuroinflammation - 1)", "logit",
+               "depression drive from neuroinflammation"),
+    Observable("dep_drive_serotonin", "d_5ht*(1 - serotonin_brain_rel)", "logit",
+               "depression drive from low brain serotonin"),
+    Observable("dep_drive_plasticity", "d_plasticity*(1 - plasticity)", "logit",
+               "depression drive from lost plasticity (cortisol, inflammation, exercise)"),
+    Observable("dep_drive_stress", "d_stress*stress_total", "logit",
+               "depression drive from perceived stress"),
+    Observable("dep_drive_vagal", "d_vagal*(1 - vagal_afferent)", "logit",
+               "depression drive from the gut→brain vagal signal"),
+    Observable("anx_drive_cortisol", "x_cort*(cort_rel - 1)", "logit",
+               "anxiety drive from cortisol"),
+    Observable("anx_drive_stress", "x_stress*stress_total", "logit",
+               "anxiety drive from perceived stress"),
+    Observable("anx_drive_vagal", "x_vagal*(1 - vagal_afferent)", "logit",
+               "anxiety drive from the gut→brain vagal signal"),
+    Observable("anx_drive_inflammation", "x_inflam*(neuroinflammation - 1)", "logit",
+               "anxiety drive from neuroinflammation"),
+    Observable("anx_drive_depression", "x_depression*depression", "logit",
+               "anxiety drive from depression (comorbidity)"),
     Observable("neurodegeneration_risk", "neurodeg_load", "1 (healthy = 1)",
                "one-year running neuroinflammatory and quinolinic-acid exposure"),
 )

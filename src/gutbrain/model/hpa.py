@@ -58,7 +58,7 @@ parameters = (
     Parameter("k_lab_hpa", 6.0, "1", "calibrated: TSST raises cortisol ~2x, peak 20-30 min "
               "after (Kirschbaum 1993; Dickerson & Kemeny 2004)", 0.0, 30.0,
               "CRH drive increase during an acute laboratory stressor"),
-    Parameter("k_il6_hpa", 3.0, "1", "calibrated: cortisol peaks 2-4 h after endotoxin at "
+    Parameter("k_il6_hpa", 6.0, "1", "calibrated: cortisol peaks 2-4 h after endotoxin at "
               "~2-3x (Schreiber 1993)", 0.0, 20.0, "maximal IL-6 stimulation of CRH"),
     Parameter("K_il6_hpa", 100.0, "pg/mL", "calibrated: only endotoxin-size IL-6 moves CRH",
               10.0, 1000.0, "IL-6 giving half-maximal CRH stimulation"),
@@ -71,6 +71,9 @@ parameters = (
               1.0, "GR sensitivity relaxation rate"),
     Parameter("gr_sensitivity", 1.0, "1", "trait; GR resistance in depression (Pariante 2008)",
               0.3, 2.0, "person's glucocorticoid-receptor sensitivity", "trait"),
+    Parameter("k_cort_avg", 1.0, "1/d", "genomic glucocorticoid effects integrate over hours to "
+              "a day; endotoxin cytokine peaks do not depend on time of day (Pollmächer 1996)",
+              0.2, 10.0, "rate of the day-averaged cortisol signal"),
     Parameter("k_dex", LN2 / (4 / 24), "1/d", "dexamethasone plasma half-life ~4 h "
               "(Spoorenberg 2014 Clin Pharmacokinet)", 2.0, 10.0, "dexamethasone elimination"),
     Parameter("dex_ref", 0.04, "mg", "calibrated: 1 mg at 23:00 suppresses 08:00 cortisol "
@@ -115,9 +118,11 @@ assignments = (
                "*(1 + k_il6_hpa*il6/(il6 + K_il6_hpa))"
                "*exp(-k_aff_hpa*(vagal_afferent - 1))", "1",
                "stress, inflammation and vagal modulation of CRH"),
-    Assignment("gc_signal", "cort_rel + dexamethasone/dex_ref", "1",
+    Assignment("gc_signal", "cort_avg + dexamethasone/dex_ref", "1",
+               "day-averaged glucocorticoid signal (cortisol + dexamethasone) for tissues"),
+    Assignment("gc_signal_fast", "cort_rel + dexamethasone/dex_ref", "1",
                "glucocorticoid signal (cortisol + dexamethasone) relative to mean cortisol"),
-    Assignment("gc_feedback", "gr_sens*gr_sensitivity*gc_signal", "1",
+    Assignment("gc_feedback", "gr_sens*gr_sensitivity*gc_signal_fast", "1",
                "glucocorticoid signal seen by the hypothalamic/pituitary receptors"),
     Assignment("gr_hill", "1/(1 + (gc_feedback/K_GR)**n_GR)", "1", "GR feedback (Karin)"),
     Assignment("crh", "circadian_drive*crh_scale*crh_modulation/gc_feedback*gr_hill", "1",
@@ -134,6 +139,8 @@ species = (
             "g_adr*adr_mass*(acth_rel - 1)"),
     Species("gr_sens", 1.0, "1", "glucocorticoid-receptor sensitivity (adapts to cortisol)",
             "k_gr*(exp(-a_gr*(cort_rel - 1)) - gr_sens)"),
+    Species("cort_avg", 1.0, "1", "cortisol averaged over about a day (genomic GC effects)",
+            "k_cort_avg*(cort_rel - cort_avg)"),
     Species("dexamethasone", 0.0, "mg", "dexamethasone in the body",
             "-k_dex*dexamethasone"),
     Species("life_event_stress", 0.0, "1", "stress load of recent severe life events",

@@ -22,12 +22,12 @@ parameters = (
               "calibrated", 0.0, 1.0, "TDO induction per unit excess relative cortisol"),
     Parameter("k_ido", 0.06, "1/d", "calibrated: IDO ~3% of catabolism at rest", 0.0, 0.5,
               "basal IDO clearance of tryptophan"),
-    Parameter("a_ido", 10.0, "1", "calibrated: endotoxin raises K/T by tens of % within 6 h "
+    Parameter("a_ido", 1.5, "1", "calibrated: endotoxin raises K/T by tens of % within 6 h "
               "(Kruse 2019 Brain Behav Immun)", 0.0, 50.0, "maximal IDO induction by IL-6/TNF"),
     Parameter("K_ido6", 100.0, "pg/mL", "calibrated with a_ido", 5.0, 1000.0,
               "IL-6 giving half-maximal IDO induction"),
-    Parameter("a_ido_ifn", 20.0, "1", "IFN-α raises plasma Kyn and K/T (Raison 2010 Mol "
-              "Psychiatry 15:393); calibrated", 0.0, 100.0, "maximal IDO induction by IFN-α"),
+    Parameter("a_ido_ifn", 6.0, "1", "IFN-α raises plasma Kyn and K/T (Raison 2010 Mol "
+              "Psychiatry 15:393); calibrated: K/T roughly doubles", 0.0, 100.0, "maximal IDO induction by IFN-α"),
     Parameter("k_tph_gut", 0.04, "1/d", "1-3% of Trp to serotonin (Badawy 2017), ~90% of it in "
               "the gut (Gershon & Tack 2007)", 0.005, 0.2, "enterochromaffin TPH1 clearance"),
     Parameter("k_trp_other", 0.1, "1/d", "net protein accretion and minor pathways "
@@ -70,7 +70,8 @@ parameters = (
 assignments = (
     Assignment("trp_intake", "tryptophan_mg/204.23*1000/V_trp", "uM/d",
                "dietary tryptophan appearance (Trp 204.23 g/mol)"),
-    Assignment("tdo_rate", "k_tdo*(1 + a_tdo*(cort_rel - 1))", "1/d", "TDO activity"),
+    Assignment("tdo_rate", "k_tdo*(1 + a_tdo*(cort_avg - 1))", "1/d",
+               "TDO activity (induced by day-averaged cortisol)"),
     Assignment("ido_rate", "k_ido*(1 + a_ido*il6/(il6 + K_ido6) + a_ido_ifn*ifn_effect)", "1/d",
                "IDO activity"),
     Assignment("spore_share", "B_spore_formers/biomass_total", "1", "spore-former share"),

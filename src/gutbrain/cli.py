@@ -1,0 +1,161 @@
+"""Command-line interface: ``gutbrain demo | simulate | params | observables | export-sbml``.
+
+Bad input exits with code 2 and one message naming the file, field and what was expected;
+solver failures exit with code 3 and say when and which variable misbehaved. No tracebacks.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Simulate the microbiome–gut–brain axis.")
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _guard(fn):
+    """Turn known failures into clean exits (2 = bad input, 3 = solver failure)."""
+    from gutbrain.engine.single import SolverError
+    from gutbrain.scenario.loader import ScenarioError
+
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ScenarioError as exc:
+            _fail(str(exc), 2)
+        except SolverError as exc:
+            _fail(str(exc), 3)
+
+    return run
+
+
+@app.command()
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+        "gutbrain-demo")) -> None:
+    """Simulate the default person through the gut–brain story and write report.html."""
+    from rich.progress import Progress
+
+    from gutbrain.report.demo import run_demo
+    from gutbrain.scenario.library import DEMO_ORDER
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("compiling the model", total=len(DEMO_ORDER) + 1)
+        from gutbrain.compile.build import compile_model
+        from gutbrain.engine.dopri5 import load_solver
+
+        load_solver(compile_model())
+        progress.advance(task)
+
+        def step(name: str) -> None:
+            progress.update(task, description=f"simulated {name}")
+            progress.advance(task)
+
+        path = _guard(run_demo)(out_dir, progress=step)
+    out.print(f"report: {path}")
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML or JSON file")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("gutbrain-run"),
+    every: Annotated[float, typer.Option("--every", help="sampling interval in hours")] = 1.0,
+    rtol: Annotated[float, typer.Option(help="relative tolerance")] = 1e-6,
+) -> None:
+    """Simulate one scenario; write results.parquet and provenance.json."""
+    if every <= 0:
+        _fail(f"--every: expected a positive number of hours, got {every}", 2)
+
+    @_guard
+    def run():
+        from gutbrain.api import simulate as sim
+        from gutbrain.results.io import write_results
+        from gutbrain.scenario.loader import load_scenario
+
+        sc = load_scenario(scenario)
+        ds = sim(sc, every_hours=every, rtol=rtol)
+        return write_results(ds, out_dir)
+
+    paths = run()
+    out.print(f"results: {paths['results']}\nprovenance: {paths['provenance']}")
+
+
+@app.command()
+def params(
+    module: Annotated[str | None, typer.Option(help="only this module")] = None,
+    kind: Annotated[str | None, typer.Option(help="constant, trait or input")] = None,
+) -> None:
+    """List every model parameter with value, unit, plausible range and source."""
+    from gutbrain.model import build_model
+
+    spec = build_model()
+    table = Table("module", "name", "value", "unit", "range", "kind", "source", show_lines=False)
+    for m in spec.modules:
+        if module and m.name != module:
+            continue
+        for p in m.parameters:
+            if kind and p.kind != kind:
+                continue
+            table.add_row(m.name, p.name, f"{p.value:.4g}", p.unit, f"{p.low:.3g}–{p.high:.3g}",
+                          p.kind, p.source)
+    out.print(table)
+
+
+@app.command()
+def observables() -> None:
+    """List the observables (result columns) with units."""
+    from gutbrain.model import build_model
+
+    table = Table("id", "unit", "module", "description")
+    spec = build_model()
+    for m in spec.modules:
+        for o in m.observables:
+            table.add_row(o.id, o.unit, m.name, o.description)
+    out.print(table)
+
+
+@app.command("export-sbml")
+def export_sbml(
+    file: Annotated[Path, typer.Argument(help="SBML file to write")],
+    scenario: Annotated[Path | None, typer.Option(help="embed this scenario as events")] = None,
+) -> None:
+    """Write the model (optionally with a scenario's schedule as events) as SBML L3."""
+
+    @_guard
+    def run():
+        from gutbrain.compile.build import compile_model
+        from gutbrain.compile.sbml import write_sbml
+        from gutbrain.engine.single import steady_state
+        from gutbrain.scenario.loader import load_scenario
+        from gutbrain.scenario.schedule import build_schedule
+
+        model = compile_model()
+        if scenario is None:
+            write_sbml(file, model)
+            return
+        sc = load_scenario(scenario)
+        sched = build_schedule(model, sc)
+        y0 = steady_state(model, sched.baseline)
+        write_sbml(file, model, params=sched.baseline, y0=y0, schedule=sched)
+
+    run()
+    out.print(f"SBML: {file}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
