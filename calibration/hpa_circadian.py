@@ -2,7 +2,8 @@
 
 Free parameters: circ_phase, circ_kappa, circ_floor, car_amp and crh_scale (the last sets the
 daily mean through the gland masses). The data file lives in ../shared (not shipped):
-    python calibration/hpa_circadian.py ../shared/data/hpa_carroll2007/carroll2007_control_cortisol.csv
+    python calibration/hpa_circadian.py \
+        ../shared/data/hpa_carroll2007/carroll2007_control_cortisol.csv
 Prints the fitted values to paste into model/hpa.py, and the fit's peak, trough and NRMSE.
 """
 

@@ -7,8 +7,8 @@ from functools import lru_cache
 from gutbrain.model import barrier, brain, diet, hpa, immune, microbiota, tryptophan
 from gutbrain.model.spec import (
     Assignment,
-    Module,
     ModelSpec,
+    Module,
     Observable,
     Parameter,
     Species,

@@ -70,7 +70,8 @@ assignments = (
                " + barrier_harm_protein*U_protein_total", "1", "damage to the barrier"),
     Assignment("U_protein_total", "U_bacteroides_protein + U_enterobacteriaceae_protein"
                " + U_spore_formers_protein", "g/L/d", "protein fermented"),
-    Assignment("barrier_target", "barrier_support/(barrier_support + barrier_wear + barrier_harm)", "1",
+    Assignment("barrier_target",
+               "barrier_support/(barrier_support + barrier_wear + barrier_harm)", "1",
                "integrity the epithelium relaxes to"),
     Assignment("gram_negative_load",
                "B_enterobacteriaceae + lps_potency_commensal*(B_bacteroides + B_akkermansia)",

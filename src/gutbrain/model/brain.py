@@ -51,7 +51,8 @@ parameters = (
     Parameter("K_n_tnf", 40.0, "pg/mL", "calibrated", 1.0, 500.0, "TNF half-saturation"),
     Parameter("n_ifn", 2.0, "1", "IFN-α causes depression in ~30% of patients (Raison 2009)",
               0.0, 10.0, "neuroinflammation gain of IFN-α"),
-    Parameter("il6_ref", 1.2, "pg/mL", "healthy reference IL-6 (model baseline)", 0.3, 5.0, "reference IL-6"),
+    Parameter("il6_ref", 1.2, "pg/mL", "healthy reference IL-6 (model baseline)", 0.3, 5.0,
+              "reference IL-6"),
     Parameter("tnf_ref", 9.1, "pg/mL", "healthy reference TNF (model baseline)", 2.0,
               20.0, "reference TNF"),
     Parameter("k_plasticity", 1 / 14, "1/d", "BDNF and spine density change over weeks "
@@ -76,7 +77,7 @@ parameters = (
               "person's trait anxiety", "trait"),
     Parameter("d0", -2.4, "1", "calibrated: healthy PHQ-9 ~2.5-3 (Kocalevent 2013)", -5.0, 0.0,
               "depression set point"),
-    Parameter("d_inflam", 2.0, "1", "inflammation-depression link (Dowlati 2010; Osimo 2020);"
+    Parameter("d_inflam", 1.0, "1", "inflammation-depression link (Dowlati 2010; Osimo 2020);"
               " calibrated", 0.0, 5.0, "depression drive per unit neuroinflammation"),
     Parameter("d_5ht", 2.0, "1", "calibrated", 0.0, 10.0, "depression drive per unit 5-HT loss"),
     Parameter("d_plasticity", 2.0, "1", "calibrated", 0.0, 10.0,

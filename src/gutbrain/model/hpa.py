@@ -38,12 +38,15 @@ parameters = (
     Parameter("acth_mean", 21.0, "pg/mL", "Carroll et al. 2007 control 24-h mean", 10.0, 40.0,
               "healthy 24-h mean plasma ACTH"),
     Parameter("circ_phase", 0.3408, "d", "calibrated: Carroll 2007 control cortisol (peak "
-              "07:40; NRMSE 0.089, calibration/hpa_circadian.py)", 0.15, 0.4, "clock time of the circadian drive peak"),
+              "07:40; NRMSE 0.089, calibration/hpa_circadian.py)", 0.15, 0.4,
+              "clock time of the circadian drive peak"),
     Parameter("circ_kappa", 1.546, "1", "calibrated: Carroll 2007 control cortisol", 0.5, 10.0,
               "sharpness of the circadian drive"),
-    Parameter("circ_floor", 0.0, "1", "calibrated: Carroll 2007 trough 1.4 ug/dL (fit went to 0)", 0.0, 1.0,
+    Parameter("circ_floor", 0.0, "1", "calibrated: Carroll 2007 trough 1.4 ug/dL (fit went to "
+              "0)", 0.0, 1.0,
               "night-time drive relative to the circadian peak"),
-    Parameter("car_amp", 1.111, "1", "calibrated: Carroll 2007 control cortisol (calibration/hpa_circadian.py)",
+    Parameter("car_amp", 1.111, "1", "calibrated: Carroll 2007 control cortisol "
+              "(calibration/hpa_circadian.py)",
               0.0, 3.0, "amplitude of the awakening drive relative to the circadian peak"),
     Parameter("car_kappa", 60.0, "1", "CAR lasts 30-45 min after waking (Wüst 2000)", 5.0,
               200.0, "sharpness of the awakening drive"),

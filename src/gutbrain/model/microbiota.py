@@ -70,7 +70,8 @@ GUILDS: tuple[Guild, ...] = (
     Guild("bacteroides", "Bacteroides, Prevotella, Alistipes",
           {"nsp": 12, "rs": 24, "oligo": 6, "protein": 24, "mucin": 3}, (5.6, 6.35, 7.85, 8.6),
           {"ac": 1, "pr": 0.5, "succ": 0.5, "h2": 1, "co2": 0.5}, MICROPOP + "; mucin foraging"
-          " only a back-up when glycans are plentiful (Desai 2016 Cell 167:1339), calibrated", BACTEROIDES_PROTEIN, 0.05, 0.15),
+          " only a back-up when glycans are plentiful (Desai 2016 Cell 167:1339), calibrated",
+          BACTEROIDES_PROTEIN, 0.05, 0.15),
     Guild("starch_degraders", "Ruminococcus bromii", {"nsp": 3.6, "rs": 14.4},
           (5.35, 6.1, 7.6, 8.35), {"ac": 2, "h2": 4, "co2": 2, "h2o": -2}, MICROPOP,
           target_share=0.05),
@@ -115,7 +116,8 @@ GUILDS: tuple[Guild, ...] = (
           target_share=0.001),
     Guild("akkermansia", "Akkermansia muciniphila", {"mucin": 10.0}, (5.0, 5.5, 7.5, 8.5),
           {"ac": 1.0, "pr": 0.5, "co2": 0.5}, "mucin → acetate + propionate, pH 5.5-8, "
-          "doubling ~1.5 h (Derrien et al. 2004 IJSEM 54:1469)", lps_potency=0.05, target_share=0.02),
+          "doubling ~1.5 h (Derrien et al. 2004 IJSEM 54:1469)", lps_potency=0.05,
+          target_share=0.02),
     Guild("enterobacteriaceae", "Escherichia, Klebsiella, Proteus (pathobionts)",
           {"sugar": 12.0, "protein": 6.0}, (4.4, 5.5, 8.0, 9.0),
           {"ac": 0.4, "lac": 0.8, "succ": 0.1, "formate": 0.9, "etoh": 0.5},
@@ -206,7 +208,8 @@ def _build() -> Module:
                   "producers saturates at a few mM (Duncan 2004)", 0.5, 30.0,
                   "half-saturation of acetate co-consumption"),
         Parameter("a_Z", 6.5, "1/d", "calibrated: whole-colon TSCFA ~100 mM (Cummings 1987); "
-                  "within Kettle 2022 regional fits 4.2-25.2 /d (Ruppin 1980: 9.6)", 4.0, 25.0, "SCFA absorption rate"),
+                  "within Kettle 2022 regional fits 4.2-25.2 /d (Ruppin 1980: 9.6)", 4.0, 25.0,
+                  "SCFA absorption rate"),
         Parameter("ph_intercept", 8.02, "pH", MICROPOPGUT + " pH = 8.02 - 0.0174 TSCFA", 7.5,
                   8.5, "colonic pH at zero SCFA"),
         Parameter("ph_slope", 0.0174, "pH/mM", MICROPOPGUT, 0.01, 0.025,

@@ -27,7 +27,8 @@ parameters = (
     Parameter("K_ido6", 100.0, "pg/mL", "calibrated with a_ido", 5.0, 1000.0,
               "IL-6 giving half-maximal IDO induction"),
     Parameter("a_ido_ifn", 6.0, "1", "IFN-α raises plasma Kyn and K/T (Raison 2010 Mol "
-              "Psychiatry 15:393); calibrated: K/T roughly doubles", 0.0, 100.0, "maximal IDO induction by IFN-α"),
+              "Psychiatry 15:393); calibrated: K/T roughly doubles", 0.0, 100.0,
+              "maximal IDO induction by IFN-α"),
     Parameter("k_tph_gut", 0.04, "1/d", "1-3% of Trp to serotonin (Badawy 2017), ~90% of it in "
               "the gut (Gershon & Tack 2007)", 0.005, 0.2, "enterochromaffin TPH1 clearance"),
     Parameter("k_trp_other", 0.1, "1/d", "net protein accretion and minor pathways "
