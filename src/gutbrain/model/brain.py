@@ -49,7 +49,8 @@ parameters = (
     Parameter("n_tnf", 1.0, "1", "calibrated: TNF signals to the brain (Dantzer 2008)", 0.0,
               5.0, "neuroinflammation gain of TNF"),
     Parameter("K_n_tnf", 40.0, "pg/mL", "calibrated", 1.0, 500.0, "TNF half-saturation"),
-    Parameter("n_ifn", 2.0, "1", "IFN-α causes depression in ~30% of patients (Raison 2009)",
+    Parameter("n_ifn", 0.8, "1", "calibrated: IFN-α causes major depression in ~30% of "
+              "patients (Raison 2009), a moderate mean rise",
               0.0, 10.0, "neuroinflammation gain of IFN-α"),
     Parameter("il6_ref", 1.2, "pg/mL", "healthy reference IL-6 (model baseline)", 0.3, 5.0,
               "reference IL-6"),

@@ -58,9 +58,9 @@ parameters = (
     Parameter("k_stress_hpa", 1.25, "1", "calibrated: stress level 0.8 doubles the drive "
               "(Karin 2020 u = 2 chronic-stress scenario)", 0.0, 5.0,
               "relative rise of CRH drive per unit perceived stress"),
-    Parameter("k_lab_hpa", 6.0, "1", "calibrated: TSST raises cortisol ~2x, peak 20-30 min "
-              "after (Kirschbaum 1993; Dickerson & Kemeny 2004)", 0.0, 30.0,
-              "CRH drive increase during an acute laboratory stressor"),
+    Parameter("k_lab_hpa", 20.0, "1", "calibrated: a 15-min TSST raises cortisol ~60% with the "
+              "peak 20-40 min after it ends (Kirschbaum 1993; Dickerson & Kemeny 2004)", 0.0,
+              50.0, "CRH drive increase during an acute laboratory stressor"),
     Parameter("k_il6_hpa", 6.0, "1", "calibrated: cortisol peaks 2-4 h after endotoxin at "
               "~2-3x (Schreiber 1993)", 0.0, 20.0, "maximal IL-6 stimulation of CRH"),
     Parameter("K_il6_hpa", 100.0, "pg/mL", "calibrated: only endotoxin-size IL-6 moves CRH",

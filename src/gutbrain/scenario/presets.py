@@ -67,7 +67,7 @@ ANTIBIOTICS: dict[str, dict[str, float]] = {
                                 methanogens=0.5),
     "amoxicillin": _spectrum(1.5, enterobacteriaceae=0.3, bacteroides=0.8, akkermansia=0.8,
                              methanogens=0.0),
-    "ciprofloxacin": _spectrum(0.8, enterobacteriaceae=3.0, bacteroides=1.2, akkermansia=1.0,
+    "ciprofloxacin": _spectrum(1.5, enterobacteriaceae=3.0, bacteroides=1.2, akkermansia=1.0,
                                methanogens=0.0, lactobacillus=0.4),
     "clindamycin": _spectrum(2.5, enterobacteriaceae=0.0, lactobacillus=0.5, methanogens=0.0,
                              bifidobacterium=1.5),
