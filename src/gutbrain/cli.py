@@ -92,6 +92,49 @@ def simulate(
 
 
 @app.command()
+def trial(
+    spec_file: Annotated[Path, typer.Argument(help="trial spec YAML")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+        "gutbrain-trial"),
+    power: Annotated[float | None, typer.Option(
+        "--power", help="also find n per arm reaching this power (e.g. 0.8)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="run chunks on a local dask cluster with N workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="address of an existing dask scheduler")] = None,
+) -> None:
+    """Run a virtual randomised trial: trial.json, persons.parquet, report.html."""
+    from rich.progress import Progress
+
+    from gutbrain.analysis.trial import run_trial
+    from gutbrain.analysis.trial_spec import load_trial
+    from gutbrain.report.trial import write_trial_report
+
+    if power is not None and not 0 < power < 1:
+        _fail(f"--power: expected a probability between 0 and 1, got {power}", 2)
+    if workers is not None and workers <= 0:
+        _fail(f"--workers: expected a positive number, got {workers}", 2)
+    spec = _guard(load_trial)(spec_file)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("sampling and screening the population", total=None)
+
+        def step(key: str) -> None:
+            progress.update(task, description=f"simulated chunk {key}")
+
+        result, persons, _ = _guard(run_trial)(spec, out_dir, workers, scheduler, power,
+                                               progress=step)
+    write_trial_report(spec, result, persons, out_dir / "report.html")
+    for c in result["contrasts"]:
+        eff = (f"g = {c['hedges_g']:.2f}" if "hedges_g" in c else
+               f"RR = {c['risk_ratio']:.2f}")
+        out.print(f"{c['arm']} vs {c['vs']} · {c['outcome']}: {eff} "
+                  f"[{c['ci95'][0]:.2f}, {c['ci95'][1]:.2f}]")
+    if "power" in result:
+        out.print(f"power: {result['power']}")
+    out.print(f"trial: {out_dir / 'trial.json'}")
+
+
+@app.command()
 def params(
     module: Annotated[str | None, typer.Option(help="only this module")] = None,
     kind: Annotated[str | None, typer.Option(help="constant, trait or input")] = None,

@@ -94,6 +94,11 @@ parameters = (
               "mindfulness/meditation practice", "input"),
     Parameter("exercise_min", 60.0, "min/week", "scenario input; US adults median ~60-90",
               0.0, 1000.0, "moderate-vigorous exercise", "input"),
+    Parameter("care_support", 0.0, "1", "scenario input; 1 = enrolled in a trial (visits, "
+              "contact, expectancy)", 0.0, 1.0, "non-specific care and expectancy", "input"),
+    Parameter("relief_care", 0.35, "1", "calibrated: placebo arms of depression RCTs reach "
+              "35-40% responders (Furukawa 2016); visits lower HAM-D (Posternak 2007)", 0.0,
+              0.8, "share of perceived stress relieved by trial contact and expectancy"),
     Parameter("stress_sensitivity", 1.0, "1", "trait; stress appraisal varies between people",
               0.2, 3.0, "person's stress sensitivity", "trait"),
     Parameter("relief_mind", 0.35, "1", "calibrated: mindfulness lowers perceived stress, "
@@ -108,8 +113,8 @@ parameters = (
 
 assignments = (
     Assignment("stress_relief", "relief_mind*mindfulness_min/(mindfulness_min + K_mind)"
-               " + relief_ex*exercise_min/(exercise_min + K_ex)", "1",
-               "share of stress removed by mindfulness and exercise"),
+               " + relief_ex*exercise_min/(exercise_min + K_ex) + relief_care*care_support",
+               "1", "share of stress removed by mindfulness, exercise and care/expectancy"),
     Assignment("stress_total", "stress_sensitivity*(stress_level + life_event_stress)"
                "*(1 - stress_relief)", "1", "perceived psychological stress"),
     Assignment("circadian_drive",

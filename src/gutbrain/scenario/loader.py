@@ -50,15 +50,13 @@ def _clean_path(loc: tuple) -> list[str | int]:
                                       or part[:1].isupper() or part.startswith("function-")):
             continue
         out.append(part)
-    # discriminated unions insert the tag after the list index
+    # discriminated unions insert the intervention type after the list index
+    from gutbrain.scenario.schema import INTERVENTION_TYPES
+
     cleaned: list[str | int] = []
     for i, part in enumerate(out):
-        if i > 0 and isinstance(out[i - 1], int) and cleaned and cleaned[0] == "interventions" \
-                and isinstance(part, str) and len(cleaned) == 2:
-            from gutbrain.scenario.schema import INTERVENTION_TYPES
-
-            if part in INTERVENTION_TYPES:
-                continue
+        if i > 0 and isinstance(out[i - 1], int) and part in INTERVENTION_TYPES:
+            continue
         cleaned.append(part)
     return cleaned
 

@@ -1,0 +1,422 @@
+"""Virtual randomised trials: screen, run in, randomise, simulate every arm, analyse.
+
+Persons are simulated in chunks (numba-parallel inside a chunk). Chunks are independent and
+deterministic for a seed: they run in-process or on dask.distributed workers, are written to
+``OUT/chunks/`` atomically, and a restarted run with the same ``--out`` reuses the chunks
+already there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gutbrain.analysis.population import (
+    COHORT_RTOL,
+    MEASUREMENT_SD,
+    Population,
+    population,
+)
+from gutbrain.analysis.trial_spec import OUTCOMES, TrialSpec
+from gutbrain.compile.build import compile_model
+from gutbrain.engine.batch import integrate_batch, observe_batch
+from gutbrain.engine.single import Tolerances
+from gutbrain.scenario.schedule import build_schedule
+from gutbrain.scenario.schema import Scenario
+
+# Severity-band linking of PHQ-9 to clinician scales: PHQ-9 bands 5/10/15/20 (Kroenke 2001),
+# HAM-D17 bands 8/17/24 (Zimmerman et al. 2013 J Affect Disord), MADRS 7/20/35 (Snaith 1986).
+# Piecewise-linear between band edges; an approximation, not an equipercentile crosswalk.
+PHQ_KNOTS = np.array([0.0, 5.0, 10.0, 15.0, 20.0, 27.0])
+HAMD_KNOTS = np.array([0.0, 8.0, 17.0, 24.0, 30.0, 40.0])
+MADRS_KNOTS = np.array([0.0, 7.0, 20.0, 35.0, 44.0, 58.0])
+RATER_SD = {"hamd17": 2.0, "madrs": 2.5}  # inter-rater ICC ~0.85-0.9 (Trajković 2011)
+REMISSION = {"phq9": ("<", 5.0), "hamd17": ("<=", 7.0), "madrs": ("<", 10.0),
+             "gad7": ("<", 5.0)}
+SCALE_MAX = {"phq9": 27.0, "gad7": 21.0, "hamd17": 52.0, "madrs": 60.0}
+CHUNK = 256
+# Everyday stress fluctuates from week to week: weekly log-multiplier of stress_level follows
+# an AR(1); calibrated so that placebo-arm PHQ-9/HAM-D change SDs approach the 5-7 points of
+# depression RCTs (Furukawa 2016 placebo arms; Rutherford 2012).
+WEEK = 7.0
+STRESS_SD = 1.0
+STRESS_RHO = 0.5
+
+
+@dataclass
+class ArmPlan:
+    name: str
+    index: int
+    persons: np.ndarray  # indices into the population
+
+
+def _times(spec: TrialSpec, wake: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Daily samples at midnight plus morning/awakening samples at baseline and end."""
+    start, end = spec.run_in_days, spec.run_in_days + spec.days
+    daily = np.arange(0.0, end + 1e-9, 1.0)
+    extra = []
+    for d in (start, end - 1.0 if end - 1.0 >= start else start):
+        extra += [d + 8 / 24, d + wake, d + wake + 30 / 1440]
+    t = np.unique(np.concatenate([daily, extra, [start, end]]))
+    idx = {
+        "daily": np.searchsorted(t, daily),
+        "base": np.searchsorted(t, [start])[0:1],
+        "end": np.searchsorted(t, [end])[0:1],
+        "morning": np.searchsorted(t, [start + 8 / 24, extra[3]]),
+        "wake": np.searchsorted(t, [start + wake, extra[4]]),
+        "wake30": np.searchsorted(t, [start + wake + 30 / 1440, extra[5]]),
+    }
+    return t, idx
+
+
+def _link(phq: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    return np.interp(phq, PHQ_KNOTS, knots)
+
+
+def _arm_scenario(spec: TrialSpec, arm: str) -> Scenario:
+    """The arm's interventions, shifted by the run-in (days are counted from randomisation)."""
+    shifted = []
+    for iv in spec.arms[arm]:
+        data = iv.model_dump(by_alias=True)
+        for key in ("start_day", "day"):
+            if key in data:
+                data[key] = data[key] + spec.run_in_days
+        shifted.append(data)
+    return Scenario.model_validate({"name": arm, "days": spec.run_in_days + spec.days,
+                                    "diet": spec.diet, "interventions": shifted})
+
+
+def _weekly_stress(n_weeks: int, rng: np.random.Generator) -> np.ndarray:
+    z = np.empty(n_weeks)
+    z[0] = rng.standard_normal()
+    for w in range(1, n_weeks):
+        z[w] = STRESS_RHO * z[w - 1] + math.sqrt(1 - STRESS_RHO**2) * rng.standard_normal()
+    return np.exp(STRESS_SD * z - 0.5 * STRESS_SD**2)
+
+
+def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: int):
+    """A grid shared by the chunk (schedule cuts, weekly cuts, randomisation) with each
+    person's parameters: their schedule, weekly stress, and trial care from randomisation."""
+    end = spec.run_in_days + spec.days
+    grid = np.unique(np.concatenate([scheds[0].boundaries, np.arange(0.0, end, WEEK),
+                                     [spec.run_in_days, end]]))
+    grid = grid[(grid >= 0) & (grid <= end)]
+    mids = 0.5 * (grid[:-1] + grid[1:])
+    weeks = (mids // WEEK).astype(int)
+    i_care = model.param_index("care_support")
+    i_stress = model.param_index("stress_level")
+    P = np.empty((len(scheds), len(mids), scheds[0].params.shape[1]))
+    B = np.zeros((len(scheds), len(mids), model.n_states))
+    for k, (sch, person) in enumerate(zip(scheds, persons, strict=True)):
+        P[k] = sch.params[sch.segment_of(mids)]
+        for j, t0 in enumerate(sch.boundaries[:-1]):
+            if np.any(sch.bolus[j]):
+                B[k, int(np.searchsorted(grid, t0))] += sch.bolus[j]
+        factor = _weekly_stress(int(weeks.max()) + 1,
+                                np.random.default_rng([seed, int(person), 2]))
+        P[k, :, i_stress] = np.clip(P[k, :, i_stress] * factor[weeks], 0.0, 1.0)
+        P[k, mids >= spec.run_in_days, i_care] = 1.0
+    return grid, P, B
+
+
+def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.ndarray,
+                   state: np.ndarray, seed: int) -> pd.DataFrame:
+    """Simulate a chunk of persons in one arm; return one row per person with outcomes."""
+    model = compile_model()
+    sc = _arm_scenario(spec, arm)
+    scheds = [build_schedule(model, sc, p) for p in params]
+    bounds, P, B = _person_segments(model, spec, scheds, persons, seed)
+    wake = float(params[0, model.param_index("wake_time")])
+    t, idx = _times(spec, wake)
+    sol = integrate_batch(model, bounds, P, B, state, t, Tolerances(rtol=COHORT_RTOL))
+    O = observe_batch(model, sol, bounds, P)
+    col = {o: i for i, o in enumerate(model.observable_ids)}
+    rows = []
+    for j, person in enumerate(persons):
+        rng = np.random.default_rng([seed, int(person), 1])
+        obs = O[j]
+        row: dict[str, Any] = {"person": int(person), "arm": arm,
+                               "status": "ok" if sol.status[j] == 0 else
+                               sol.messages(model)[j]}
+        latent_b = obs[idx["base"][0], col["phq9"]]
+        latent_e = obs[idx["end"][0], col["phq9"]]
+        row["phq9_true_baseline"] = float(latent_b)  # noise-free model state
+        row["phq9_true_end"] = float(latent_e)
+        for o in spec.outcomes:
+            if o in ("phq9", "gad7"):
+                lat = (latent_b, latent_e) if o == "phq9" else (
+                    obs[idx["base"][0], col["gad7"]], obs[idx["end"][0], col["gad7"]])
+                vals = np.clip(np.array(lat) + rng.normal(0, MEASUREMENT_SD[o], 2), 0,
+                               SCALE_MAX[o])
+            elif o in ("hamd17", "madrs"):
+                knots = HAMD_KNOTS if o == "hamd17" else MADRS_KNOTS
+                vals = np.clip(_link(np.array([latent_b, latent_e]), knots)
+                               + rng.normal(0, RATER_SD[o], 2), 0, SCALE_MAX[o])
+            elif o == "cortisol":
+                vals = obs[idx["morning"], col["cortisol"]]
+            elif o == "cortisol_awakening_response":
+                w, w30 = obs[idx["wake"], col["cortisol"]], obs[idx["wake30"], col["cortisol"]]
+                vals = 100.0 * (w30 - w) / w
+            elif o == "mde_incidence":
+                daily = obs[idx["daily"], col["phq9"]]
+                follow = daily[int(spec.run_in_days):]
+                row["mde_incidence"] = float(_longest_run(follow >= 10.0) >= 14)
+                continue
+            else:
+                vals = obs[[idx["base"][0], idx["end"][0]], col[o]]
+            row[f"{o}_baseline"] = float(vals[0])
+            row[f"{o}_end"] = float(vals[1])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    best = run = 0
+    for m in mask:
+        run = run + 1 if m else 0
+        best = max(best, run)
+    return best
+
+
+def randomise(n: int, arms: list[str], seed: int) -> list[ArmPlan]:
+    """Equal allocation in a seeded random permutation."""
+    order = np.random.default_rng([seed, 0]).permutation(n)
+    return [ArmPlan(a, i, np.sort(order[i::len(arms)])) for i, a in enumerate(arms)]
+
+
+def _chunk_tasks(spec: TrialSpec, pop: Population) -> list[tuple[str, str, np.ndarray]]:
+    tasks = []
+    for plan in randomise(len(pop), list(spec.arms), spec.population.seed):
+        for c in range(0, len(plan.persons), CHUNK):
+            tasks.append((f"{plan.name}_{c // CHUNK:04d}", plan.name,
+                          plan.persons[c:c + CHUNK]))
+    return tasks
+
+
+def _run_task(spec_json: str, arm: str, persons: np.ndarray, params: np.ndarray,
+              state: np.ndarray, seed: int, path: str | None) -> pd.DataFrame:
+    spec = TrialSpec.model_validate_json(spec_json)
+    df = simulate_chunk(spec, arm, persons, params, state, seed)
+    if path:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    return df
+
+
+def run_persons(spec: TrialSpec, pop: Population, out: Path | None = None,
+                workers: int | None = None, scheduler: str | None = None,
+                progress=None) -> pd.DataFrame:
+    """Simulate every arm; chunks already in ``out/chunks`` are reused (resume)."""
+    tasks = _chunk_tasks(spec, pop)
+    chunk_dir = out / "chunks" if out else None
+    if chunk_dir:
+        chunk_dir.mkdir(parents=True, exist_ok=True)
+    spec_json = spec.model_dump_json(by_alias=True)
+    frames: dict[str, pd.DataFrame] = {}
+    todo = []
+    for key, arm, persons in tasks:
+        path = chunk_dir / f"{key}.parquet" if chunk_dir else None
+        if path and path.exists():
+            frames[key] = pd.read_parquet(path)
+        else:
+            todo.append((key, arm, persons, str(path) if path else None))
+    if todo and (workers or scheduler):
+        from dask.distributed import Client, LocalCluster
+
+        cluster = None
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None,
+                                   env={"NUMBA_NUM_THREADS": "1"})
+            client = Client(cluster)
+        try:
+            futures = {key: client.submit(_run_task, spec_json, arm, persons,
+                                          pop.params[persons], pop.state[persons],
+                                          spec.population.seed, path, pure=False)
+                       for key, arm, persons, path in todo}
+            for key, fut in futures.items():
+                frames[key] = fut.result()
+                if progress:
+                    progress(key)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    else:
+        for key, arm, persons, path in todo:
+            frames[key] = _run_task(spec_json, arm, persons, pop.params[persons],
+                                    pop.state[persons], spec.population.seed, path)
+            if progress:
+                progress(key)
+    df = pd.concat([frames[k] for k, _, _ in tasks], ignore_index=True)
+    return df.sort_values("person").reset_index(drop=True)
+
+
+# ---- statistics -------------------------------------------------------------------------
+def hedges_g(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Hedges' g of a vs b with its 95% CI (Hedges & Olkin 1985 variance)."""
+    na, nb = len(a), len(b)
+    sp = math.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
+    if sp == 0:
+        return 0.0, 0.0, 0.0
+    j = 1 - 3 / (4 * (na + nb) - 9)
+    g = j * (a.mean() - b.mean()) / sp
+    se = math.sqrt((na + nb) / (na * nb) + g * g / (2 * (na + nb)))
+    return float(g), float(g - 1.96 * se), float(g + 1.96 * se)
+
+
+def risk_ratio(xa: int, na: int, xb: int, nb: int) -> tuple[float, float, float]:
+    """Risk ratio with a log-normal 95% CI (0.5 added to every cell when one is empty)."""
+    if 0 in (xa, xb, na - xa, nb - xb):
+        xa, xb, na, nb = xa + 0.5, xb + 0.5, na + 1, nb + 1
+    rr = (xa / na) / (xb / nb)
+    se = math.sqrt(1 / xa - 1 / na + 1 / xb - 1 / nb)
+    return rr, math.exp(math.log(rr) - 1.96 * se), math.exp(math.log(rr) + 1.96 * se)
+
+
+def _responded(b: np.ndarray, e: np.ndarray) -> np.ndarray:
+    return (b > 0) & (e <= 0.5 * b)
+
+
+def _remitted(o: str, e: np.ndarray) -> np.ndarray | None:
+    if o not in REMISSION:
+        return None
+    op, v = REMISSION[o]
+    return e < v if op == "<" else e <= v
+
+
+def analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
+    """trial.json content: per-arm summaries and contrasts against the first arm."""
+    arms = list(spec.arms)
+    ok = persons[persons.status == "ok"]
+    result: dict[str, Any] = {"name": spec.name, "arms": {}, "contrasts": [],
+                              "failed_persons": int((persons.status != "ok").sum())}
+    for arm in arms:
+        d = ok[ok.arm == arm]
+        summary: dict[str, Any] = {"n": int(len(d)), "outcomes": {}}
+        for o in spec.outcomes:
+            if OUTCOMES[o][0] == "binary":
+                summary["outcomes"][o] = {"rate": float(d[o].mean()) if len(d) else 0.0,
+                                          "events": int(d[o].sum())}
+                continue
+            b, e = d[f"{o}_baseline"].to_numpy(), d[f"{o}_end"].to_numpy()
+            ch = e - b
+            s = {"baseline_mean": float(b.mean()), "baseline_sd": float(b.std(ddof=1)),
+                 "end_mean": float(e.mean()), "end_sd": float(e.std(ddof=1)),
+                 "change_mean": float(ch.mean()), "change_sd": float(ch.std(ddof=1))}
+            if OUTCOMES[o][0] == "score":
+                s["responder_rate"] = float(_responded(b, e).mean())
+                s["remission_rate"] = float(_remitted(o, e).mean())
+            summary["outcomes"][o] = s
+        result["arms"][arm] = summary
+    ref = ok[ok.arm == arms[0]]
+    for arm in arms[1:]:
+        d = ok[ok.arm == arm]
+        for o in spec.outcomes:
+            if OUTCOMES[o][0] == "binary":
+                rr, lo, hi = risk_ratio(int(d[o].sum()), len(d), int(ref[o].sum()), len(ref))
+                result["contrasts"].append({"arm": arm, "vs": arms[0], "outcome": o,
+                                            "risk_ratio": rr, "ci95": [lo, hi]})
+                continue
+            a = (d[f"{o}_end"] - d[f"{o}_baseline"]).to_numpy()
+            b = (ref[f"{o}_end"] - ref[f"{o}_baseline"]).to_numpy()
+            g, lo, hi = hedges_g(a, b)
+            c = {"arm": arm, "vs": arms[0], "outcome": o,
+                 "mean_difference": float(a.mean() - b.mean()), "hedges_g": g,
+                 "ci95": [lo, hi], "p_value": float(stats.ttest_ind(a, b,
+                                                                       equal_var=False).pvalue)}
+            if OUTCOMES[o][0] == "score":
+                ra = _responded(d[f"{o}_baseline"].to_numpy(), d[f"{o}_end"].to_numpy())
+                rb = _responded(ref[f"{o}_baseline"].to_numpy(), ref[f"{o}_end"].to_numpy())
+                rr, rlo, rhi = risk_ratio(int(ra.sum()), len(ra), int(rb.sum()), len(rb))
+                c["responder_risk_ratio"] = rr
+                c["responder_ci95"] = [rlo, rhi]
+            result["contrasts"].append(c)
+    return result
+
+
+def power_analysis(spec: TrialSpec, persons: pd.DataFrame, target: float = 0.8,
+                   alpha: float = 0.05, reps: int = 400, seed: int = 0) -> dict[str, Any]:
+    """Smallest n per arm reaching the target power for the first outcome (first non-
+    comparator arm vs comparator), by resampling the simulated persons (bootstrap)."""
+    o = spec.outcomes[0]
+    arms = list(spec.arms)
+    ok = persons[persons.status == "ok"]
+
+    def values(arm: str) -> np.ndarray:
+        d = ok[ok.arm == arm]
+        if OUTCOMES[o][0] == "binary":
+            return d[o].to_numpy()
+        return (d[f"{o}_end"] - d[f"{o}_baseline"]).to_numpy()
+
+    a, b = values(arms[1]), values(arms[0])
+
+    def power(n: int) -> float:
+        rng = np.random.default_rng([seed, n])  # common random numbers: power(n) is stable
+        hits = 0
+        for _ in range(reps):
+            x, y = rng.choice(a, n), rng.choice(b, n)
+            if OUTCOMES[o][0] == "binary":
+                table = [[x.sum(), n - x.sum()], [y.sum(), n - y.sum()]]
+                p = stats.fisher_exact(table)[1] if min(map(min, table)) < 5 else \
+                    stats.chi2_contingency(table)[1]
+            else:
+                p = stats.ttest_ind(x, y, equal_var=False).pvalue
+            hits += p < alpha
+        return hits / reps
+
+    lo, hi = 5, 5
+    while power(hi) < target:
+        lo, hi = hi, hi * 2
+        if hi > 20000:
+            return {"outcome": o, "target_power": target, "n_per_arm": None,
+                    "note": "effect too small: power not reached with 20000 per arm"}
+    while hi - lo > max(2, lo // 50):
+        mid = (lo + hi) // 2
+        if power(mid) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return {"outcome": o, "arm": arms[1], "vs": arms[0], "target_power": target,
+            "alpha": alpha, "n_per_arm": int(hi), "power_at_n": float(power(hi)),
+            "method": f"bootstrap of simulated persons, {reps} resamples, Welch t-test"}
+
+
+def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | None = None,
+              scheduler: str | None = None, power: float | None = None,
+              progress=None) -> tuple[dict[str, Any], pd.DataFrame, Population]:
+    """Sample the population, simulate every arm and analyse; write files if ``out``."""
+    pop = population(spec.population.preset, spec.population.n, spec.population.seed,
+                     inclusion=spec.population.inclusion or None, diet=spec.diet)
+    outdir = Path(out) if out else None
+    persons = run_persons(spec, pop, outdir, workers, scheduler, progress)
+    traits = pop.traits.add_prefix("trait_")
+    traits["person"] = np.arange(len(traits))
+    persons = persons.merge(traits, on="person", how="left")
+    result = analyse(spec, persons)
+    result["population"] = {"preset": pop.preset, "n": len(pop), "seed": pop.seed,
+                            "screening_means": pop.screening.mean().round(4).to_dict()}
+    result["design"] = {"days": spec.days, "run_in_days": spec.run_in_days,
+                        "diet": spec.diet, "rtol": COHORT_RTOL,
+                        "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD}
+    if power:
+        result["power"] = power_analysis(spec, persons, power)
+    if outdir:
+        from gutbrain.results.io import write_text_atomic
+
+        tmp = outdir / ".persons.parquet.tmp"
+        persons.to_parquet(tmp, index=False)
+        os.replace(tmp, outdir / "persons.parquet")
+        write_text_atomic(outdir / "trial.json", json.dumps(result, indent=2))
+    return result, persons, pop

@@ -1,0 +1,182 @@
+"""Virtual populations and trials (issue #4): screening, randomisation, statistics, scale-out."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gutbrain.analysis import trial as trial_mod
+from gutbrain.analysis.population import population
+from gutbrain.analysis.trial import hedges_g, risk_ratio, run_trial
+from gutbrain.analysis.trial_spec import load_trial
+from gutbrain.cli import app
+
+SPEC = textwrap.dedent("""\
+    name: probiotic-in-depression
+    population: {preset: depressed, n: 24, seed: 7}
+    days: 28
+    run_in_days: 7
+    arms:
+      placebo: []
+      probiotic:
+        - {type: probiotic, genus: multi_strain, cfu_per_day: 1.0e10, start_day: 0, days: 28}
+    outcomes: [phq9, hamd17, gad7, il6, cortisol_awakening_response, mde_incidence]
+""")
+
+
+@pytest.fixture(scope="module")
+def small_trial(tmp_path_factory):
+    d = tmp_path_factory.mktemp("trial")
+    (d / "spec.yaml").write_text(SPEC)
+    spec = load_trial(d / "spec.yaml")
+    result, persons, pop = run_trial(spec, out=d / "out")
+    return spec, result, persons, pop, d
+
+
+def test_population_is_deterministic_and_screened():
+    a = population("depressed", 12, seed=3)
+    b = population("depressed", 12, seed=3)
+    assert np.array_equal(a.params, b.params) and np.array_equal(a.state, b.state)
+    assert (a.screening.phq9 >= 10).all()
+    c = population("depressed", 12, seed=4)
+    assert not np.array_equal(a.params, c.params)
+    lgi = population("low_grade_inflammation", 8, seed=1)
+    assert (lgi.screening.crp > 3).all()
+    # correlated traits stay correlated (Gaussian copula, rho 0.6)
+    big = population("general", 1, seed=0)  # builds the model; sampling below is cheap
+    from gutbrain.analysis.population import sample_traits
+
+    t = sample_traits("general", 4000, np.random.default_rng(0))
+    r = np.corrcoef(t.vulnerability, t.anxiety_trait)[0, 1]
+    assert 0.5 < r < 0.7 and len(big) == 1
+
+
+def test_trial_json_layout_and_statistics(small_trial):
+    spec, result, persons, _, d = small_trial
+    saved = json.loads((d / "out" / "trial.json").read_text())
+    assert saved["arms"].keys() == {"placebo", "probiotic"}
+    ph = saved["arms"]["placebo"]["outcomes"]["phq9"]
+    for key in ("baseline_mean", "baseline_sd", "end_mean", "end_sd", "change_mean",
+                "change_sd", "responder_rate", "remission_rate"):
+        assert isinstance(ph[key], float)
+    assert "rate" in saved["arms"]["placebo"]["outcomes"]["mde_incidence"]
+    assert saved["arms"]["placebo"]["n"] + saved["arms"]["probiotic"]["n"] == 24
+    by = {(c["arm"], c["outcome"]): c for c in saved["contrasts"]}
+    g = by[("probiotic", "phq9")]
+    assert g["vs"] == "placebo" and g["ci95"][0] < g["hedges_g"] < g["ci95"][1]
+    assert "risk_ratio" in by[("probiotic", "mde_incidence")]
+    # persons.parquet: one row per person with arm, traits and outcomes
+    df = pd.read_parquet(d / "out" / "persons.parquet")
+    assert len(df) == 24 and set(df.arm) == {"placebo", "probiotic"}
+    assert {"trait_vulnerability", "phq9_baseline", "phq9_end", "hamd17_end"} <= set(df.columns)
+    # the arm means in trial.json are those of persons.parquet
+    pl = df[df.arm == "placebo"]
+    assert ph["end_mean"] == pytest.approx(pl.phq9_end.mean())
+    # screening used PHQ-9 >= 10; baseline (after run-in) stays depressed on average
+    assert ph["baseline_mean"] > 10
+
+
+def test_probiotic_lowers_every_persons_true_score(small_trial):
+    """Counterfactual: the same persons in both arms (noise-free model state)."""
+    spec, _, _, pop, _ = small_trial
+    idx = np.arange(8)
+    runs = {arm: trial_mod.simulate_chunk(spec, arm, idx, pop.params[idx], pop.state[idx],
+                                          spec.population.seed) for arm in spec.arms}
+    diff = runs["probiotic"].phq9_true_end - runs["placebo"].phq9_true_end
+    assert (diff < 0).all()
+    assert np.allclose(runs["probiotic"].phq9_true_baseline, runs["placebo"].phq9_true_baseline)
+
+
+def test_resume_reuses_written_chunks(small_trial, monkeypatch):
+    spec, result, persons, _, d = small_trial
+    chunks = sorted((d / "out" / "chunks").glob("*.parquet"))
+    assert len(chunks) == 2
+    chunks[1].unlink()  # as if interrupted before the last chunk was written
+    calls = []
+    real = trial_mod.simulate_chunk
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trial_mod, "simulate_chunk", counting)
+    result2, persons2, _ = run_trial(spec, out=d / "out")
+    assert calls == ["probiotic"]  # only the missing chunk was simulated again
+    num = persons.select_dtypes("number").columns
+    assert np.allclose(persons[num].to_numpy(), persons2[num].to_numpy(), equal_nan=True)
+
+
+def test_dask_workers_give_the_same_result(small_trial, tmp_path):
+    spec, _, persons, _, _ = small_trial
+    _, persons_dask, _ = run_trial(spec, out=tmp_path / "dask", workers=2)
+    num = persons.select_dtypes("number").columns
+    assert np.allclose(persons[num].to_numpy(), persons_dask[num].to_numpy(), equal_nan=True)
+
+
+def test_batch_engine_matches_single_engine():
+    import gutbrain
+    from gutbrain.compile.build import compile_model
+    from gutbrain.engine.batch import integrate_batch, observe_batch
+    from gutbrain.engine.single import Tolerances, steady_state
+    from gutbrain.scenario.library import builtin_scenario
+    from gutbrain.scenario.schedule import build_schedule
+
+    model = compile_model()
+    sc = builtin_scenario("antibiotic").model_copy(update={"days": 40})
+    ds = gutbrain.simulate(sc, every_hours=6)
+    sched = build_schedule(model, sc)
+    y0 = steady_state(model, sched.baseline)
+    t = ds.day.values
+    sol = integrate_batch(model, sched.boundaries, sched.params[None], sched.bolus,
+                          y0[None], t, Tolerances())
+    obs = observe_batch(model, sol, sched.boundaries, sched.params[None])[0]
+    for k, o in enumerate(model.observable_ids):
+        ref = ds[o].values
+        scale = max(np.abs(ref).max(), 1e-9)
+        assert np.allclose(obs[:, k], ref, rtol=1e-3, atol=1e-6 * scale), o
+
+
+def test_effect_size_formulas_against_hand_values():
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    b = np.array([2.0, 3.0, 4.0, 5.0])
+    g, lo, hi = hedges_g(a, b)
+    sd = math.sqrt(5 / 3)
+    j = 1 - 3 / (4 * 8 - 9)
+    assert g == pytest.approx(j * (-1) / sd)
+    assert lo < g < hi
+    rr, lo, hi = risk_ratio(10, 100, 20, 100)
+    assert rr == pytest.approx(0.5)
+    se = math.sqrt(1 / 10 - 1 / 100 + 1 / 20 - 1 / 100)
+    assert lo == pytest.approx(0.5 * math.exp(-1.96 * se))
+
+
+BAD_TRIALS = {
+    "unknown preset": (SPEC.replace("preset: depressed", "preset: zombies"),
+                       "population.preset", "unknown population preset"),
+    "n zero": (SPEC.replace("n: 24", "n: 0"), "population.n", "greater than 0"),
+    "unknown outcome": (SPEC.replace("mde_incidence]", "happiness]"), "outcomes",
+                        "unknown outcome 'happiness'"),
+    "duplicate arms": (SPEC.replace("  probiotic:", "  placebo:"), "arms.placebo",
+                       "duplicated name"),
+    "bad intervention": (SPEC.replace("cfu_per_day: 1.0e10", "cfu_per_day: -3"),
+                         "arms.probiotic.0.cfu_per_day", "greater than 0"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TRIALS))
+def test_bad_trial_input_exits_2_and_writes_nothing(tmp_path, case):
+    text, field, expected = BAD_TRIALS[case]
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(text)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    msg = " ".join(res.output.split())
+    assert str(spec) in msg and field in msg and expected in msg, msg
+    assert not out.exists()
