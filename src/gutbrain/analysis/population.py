@@ -19,8 +19,8 @@ from scipy import stats
 from gutbrain.compile.build import CompiledModel, compile_model
 from gutbrain.engine.batch import integrate_batch, steady_states
 from gutbrain.engine.single import Tolerances, steady_state
-from gutbrain.scenario.schema import Scenario
 from gutbrain.scenario.schedule import person_parameters
+from gutbrain.scenario.schema import Scenario
 
 COHORT_RTOL = 1e-4  # cohort statistics; agreement with rtol 1e-6 shown in bench/
 

@@ -137,12 +137,12 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
     wake = float(params[0, model.param_index("wake_time")])
     t, idx = _times(spec, wake)
     sol = integrate_batch(model, bounds, P, B, state, t, Tolerances(rtol=COHORT_RTOL))
-    O = observe_batch(model, sol, bounds, P)
+    obs_all = observe_batch(model, sol, bounds, P)
     col = {o: i for i, o in enumerate(model.observable_ids)}
     rows = []
     for j, person in enumerate(persons):
         rng = np.random.default_rng([seed, int(person), 1])
-        obs = O[j]
+        obs = obs_all[j]
         row: dict[str, Any] = {"person": int(person), "arm": arm,
                                "status": "ok" if sol.status[j] == 0 else
                                sol.messages(model)[j]}
