@@ -73,12 +73,13 @@ _BURN_CACHE: dict[str, np.ndarray] = {}
 
 
 def steady_state(model: CompiledModel, params: np.ndarray, days: float = BURN_IN_DAYS,
-                 tol: Tolerances | None = None) -> np.ndarray:
+                 tol: Tolerances | None = None, start: np.ndarray | None = None) -> np.ndarray:
     """State at midnight after ``days`` of constant baseline inputs (cached in memory and on
     disk). Pure low-pass filters (the one-year neurodegeneration index) are then set to their
     equilibrium so the burn-in need not outlast them."""
+    y0 = model.initial_state() if start is None else np.asarray(start, float)
     key = hashlib.sha256(model.digest.encode() + np.asarray(params, float).tobytes()
-                         + repr((days, tol)).encode()).hexdigest()[:24]
+                         + y0.tobytes() + repr((days, tol)).encode()).hexdigest()[:24]
     if key in _BURN_CACHE:
         return _BURN_CACHE[key].copy()
     path = cache_dir() / "steady" / f"{key}.npy"
@@ -86,7 +87,6 @@ def steady_state(model: CompiledModel, params: np.ndarray, days: float = BURN_IN
         y = np.load(path)
         _BURN_CACHE[key] = y
         return y.copy()
-    y0 = model.initial_state()
     sched = Schedule(np.array([-days, 0.0]), params[None, :].copy(),
                      np.zeros((1, model.n_states)))
     sol = integrate(model, sched, y0, np.array([0.0]), tol)

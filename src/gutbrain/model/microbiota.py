@@ -255,18 +255,25 @@ def _build() -> Module:
     for g in GUILDS:
         asg.append(Assignment(f"phf_{g.name}", _ph_factor(g), "1",
                               f"pH growth factor of {g.name} (smooth microPop trapezoid)"))
+        params.append(Parameter(
+            f"fitness_{g.name}", 1.0, "1", "trait; strain-level differences in growth between "
+            "people (set from a measured profile by scenario/personalise.py)", 0.05, 20.0,
+            f"person's growth-rate multiplier of {g.name}", "trait"))
         for s, mu in g.mu.items():
             asg.append(Assignment(f"w_{g.name}_{s}",
-                                  f"{_fmt(mu / YIELD[s])}*phf_{g.name}*B_{g.name}", "g/L/d",
+                                  f"{_fmt(mu / YIELD[s])}*fitness_{g.name}*phf_{g.name}"
+                                  f"*B_{g.name}", "g/L/d",
                                   f"uptake capacity of {g.name} on {s} (mu_max {mu}/d / Y)"))
             capacity[s].append(f"w_{g.name}_{s}")
         if g.lactate_mu:
-            asg.append(Assignment(f"w_{g.name}_lac", f"{_fmt(g.lactate_mu)}/Y_lac*phf_{g.name}"
-                                  f"*B_{g.name}", "g/L/d", f"lactate uptake capacity of {g.name}"))
+            asg.append(Assignment(f"w_{g.name}_lac", f"{_fmt(g.lactate_mu)}/Y_lac*fitness_"
+                                  f"{g.name}*phf_{g.name}*B_{g.name}", "g/L/d",
+                                  f"lactate uptake capacity of {g.name}"))
             capacity["lac"].append(f"w_{g.name}_lac")
         if g.h2_mu:
-            asg.append(Assignment(f"w_{g.name}_h2", f"{_fmt(g.h2_mu)}/Y_h2*phf_{g.name}"
-                                  f"*B_{g.name}", "g/L/d", f"H2 uptake capacity of {g.name}"))
+            asg.append(Assignment(f"w_{g.name}_h2", f"{_fmt(g.h2_mu)}/Y_h2*fitness_{g.name}"
+                                  f"*phf_{g.name}*B_{g.name}", "g/L/d",
+                                  f"H2 uptake capacity of {g.name}"))
             capacity["h2"].append(f"w_{g.name}_h2")
 
     # quasi-steady-state substrates
