@@ -105,7 +105,7 @@ def test_resume_reuses_written_chunks(small_trial, monkeypatch):
         calls.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(trial_mod, "simulate_chunk", counting)
+    monkeypatch.setattr(trial_mod, "simulate_chunk", counting)  # in-process run only
     result2, persons2, _ = run_trial(spec, out=d / "out")
     assert calls == ["probiotic"]  # only the missing chunk was simulated again
     num = persons.select_dtypes("number").columns

@@ -135,6 +135,34 @@ def trial(
 
 
 @app.command()
+def cohort(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML or JSON file")],
+    population: Annotated[str, typer.Option(help="population preset")] = "general",
+    n: Annotated[int, typer.Option("--n", help="number of persons")] = 1000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+        "gutbrain-cohort"),
+    every_days: Annotated[float, typer.Option(help="sampling interval in days")] = 1.0,
+    workers: Annotated[int | None, typer.Option(help="local dask workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="dask scheduler address")] = None,
+) -> None:
+    """Simulate a virtual population through a scenario (daily observables to Parquet)."""
+    from gutbrain.analysis.cohort import run_cohort
+    from gutbrain.analysis.population import PRESETS
+    from gutbrain.scenario.loader import load_scenario
+
+    if population not in PRESETS:
+        _fail(f"--population: unknown preset {population!r}; expected one of "
+              f"{', '.join(PRESETS)}", 2)
+    if n <= 0:
+        _fail(f"--n: expected a positive number of persons, got {n}", 2)
+    sc = _guard(load_scenario)(scenario)
+    summary = _guard(run_cohort)(sc, population, n, seed, out_dir, every_days,
+                                 workers=workers, scheduler=scheduler)
+    out.print(f"cohort: {summary['n']} persons in {summary['chunks']} chunks → {out_dir}")
+
+
+@app.command()
 def params(
     module: Annotated[str | None, typer.Option(help="only this module")] = None,
     kind: Annotated[str | None, typer.Option(help="constant, trait or input")] = None,

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gutbrain.analysis.chunks import run_chunks
 from gutbrain.analysis.population import (
     COHORT_RTOL,
     MEASUREMENT_SD,
@@ -201,65 +202,23 @@ def _chunk_tasks(spec: TrialSpec, pop: Population) -> list[tuple[str, str, np.nd
     return tasks
 
 
-def _run_task(spec_json: str, arm: str, persons: np.ndarray, params: np.ndarray,
-              state: np.ndarray, seed: int, path: str | None) -> pd.DataFrame:
-    spec = TrialSpec.model_validate_json(spec_json)
-    df = simulate_chunk(spec, arm, persons, params, state, seed)
-    if path:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    return df
+def _chunk(spec_json: str, arm: str, persons: np.ndarray, params: np.ndarray,
+           state: np.ndarray, seed: int) -> pd.DataFrame:
+    """Picklable chunk function (the spec travels as JSON to dask workers)."""
+    return simulate_chunk(TrialSpec.model_validate_json(spec_json), arm, persons, params,
+                          state, seed)
 
 
 def run_persons(spec: TrialSpec, pop: Population, out: Path | None = None,
                 workers: int | None = None, scheduler: str | None = None,
                 progress=None) -> pd.DataFrame:
     """Simulate every arm; chunks already in ``out/chunks`` are reused (resume)."""
-    tasks = _chunk_tasks(spec, pop)
-    chunk_dir = out / "chunks" if out else None
-    if chunk_dir:
-        chunk_dir.mkdir(parents=True, exist_ok=True)
     spec_json = spec.model_dump_json(by_alias=True)
-    frames: dict[str, pd.DataFrame] = {}
-    todo = []
-    for key, arm, persons in tasks:
-        path = chunk_dir / f"{key}.parquet" if chunk_dir else None
-        if path and path.exists():
-            frames[key] = pd.read_parquet(path)
-        else:
-            todo.append((key, arm, persons, str(path) if path else None))
-    if todo and (workers or scheduler):
-        from dask.distributed import Client, LocalCluster
-
-        cluster = None
-        if scheduler:
-            client = Client(scheduler)
-        else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None,
-                                   env={"NUMBA_NUM_THREADS": "1"})
-            client = Client(cluster)
-        try:
-            futures = {key: client.submit(_run_task, spec_json, arm, persons,
-                                          pop.params[persons], pop.state[persons],
-                                          spec.population.seed, path, pure=False)
-                       for key, arm, persons, path in todo}
-            for key, fut in futures.items():
-                frames[key] = fut.result()
-                if progress:
-                    progress(key)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    else:
-        for key, arm, persons, path in todo:
-            frames[key] = _run_task(spec_json, arm, persons, pop.params[persons],
-                                    pop.state[persons], spec.population.seed, path)
-            if progress:
-                progress(key)
-    df = pd.concat([frames[k] for k, _, _ in tasks], ignore_index=True)
+    tasks = [(key, (spec_json, arm, persons, pop.params[persons], pop.state[persons],
+                    spec.population.seed))
+             for key, arm, persons in _chunk_tasks(spec, pop)]
+    frames = run_chunks(_chunk, tasks, out, workers, scheduler, progress)
+    df = pd.concat(frames, ignore_index=True)
     return df.sort_values("person").reset_index(drop=True)
 
 
