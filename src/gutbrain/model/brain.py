@@ -76,7 +76,7 @@ parameters = (
               "person's depression vulnerability (shifts the set point)", "trait"),
     Parameter("anxiety_trait", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's trait anxiety", "trait"),
-    Parameter("d0", -2.4, "1", "calibrated: healthy PHQ-9 ~2.5-3 (Kocalevent 2013)", -5.0, 0.0,
+    Parameter("d0", -2.3, "1", "calibrated: healthy PHQ-9 ~2.5-3 (Kocalevent 2013)", -5.0, 0.0,
               "depression set point"),
     Parameter("d_inflam", 1.0, "1", "inflammation-depression link (Dowlati 2010; Osimo 2020);"
               " calibrated", 0.0, 5.0, "depression drive per unit neuroinflammation"),

@@ -63,8 +63,11 @@ def _spectrum(default: float, **override: float) -> dict[str, float]:
 
 
 ANTIBIOTICS: dict[str, dict[str, float]] = {
+    # Palleja 2018: butyrate producers and bifidobacteria are depleted most
     "broad_spectrum": _spectrum(3.0, enterobacteriaceae=0.3, lactobacillus=1.5,
-                                methanogens=0.5),
+                                methanogens=0.5, bacteroides=2.0, roseburia=4.0,
+                                faecalibacterium=4.0, lactate_utilisers=4.0,
+                                bifidobacterium=4.0),
     "amoxicillin": _spectrum(1.5, enterobacteriaceae=0.3, bacteroides=0.8, akkermansia=0.8,
                              methanogens=0.0),
     "ciprofloxacin": _spectrum(1.5, enterobacteriaceae=3.0, bacteroides=1.2, akkermansia=1.0,
