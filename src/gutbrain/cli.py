@@ -35,6 +35,10 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except ScenarioError as exc:
             _fail(str(exc), 2)
+        except ValueError as exc:  # profile errors and other bad-input checks
+            if type(exc).__name__ in ("ProfileError", "ValueError"):
+                _fail(str(exc), 2)
+            raise
         except SolverError as exc:
             _fail(str(exc), 3)
 
@@ -72,8 +76,13 @@ def simulate(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("gutbrain-run"),
     every: Annotated[float, typer.Option("--every", help="sampling interval in hours")] = 1.0,
     rtol: Annotated[float, typer.Option(help="relative tolerance")] = 1e-6,
+    profile: Annotated[Path | None, typer.Option(
+        help="measured taxonomic table: personalise the person's guilds")] = None,
+    sample: Annotated[str | None, typer.Option(help="sample id in --profile")] = None,
 ) -> None:
     """Simulate one scenario; write results.parquet and provenance.json."""
+    if (profile is None) != (sample is None):
+        _fail("--profile and --sample must be given together", 2)
     if every <= 0:
         _fail(f"--every: expected a positive number of hours, got {every}", 2)
 
@@ -84,7 +93,7 @@ def simulate(
         from gutbrain.scenario.loader import load_scenario
 
         sc = load_scenario(scenario)
-        ds = sim(sc, every_hours=every, rtol=rtol)
+        ds = sim(sc, every_hours=every, rtol=rtol, profile=profile, sample=sample)
         return write_results(ds, out_dir)
 
     paths = run()
@@ -222,6 +231,56 @@ def export_sbml(
 
     run()
     out.print(f"SBML: {file}")
+
+
+def _register_profile() -> None:
+    """``gutbrain profile modules|guilds|associate|responses``."""
+    from gutbrain.cli_profile import profile_app
+
+    @profile_app.command("responses")
+    def responses(
+        table: Annotated[Path, typer.Argument(help="taxonomic table (samples as columns)")],
+        out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+            "gutbrain-responses"),
+        metadata: Annotated[Path | None, typer.Option(help="sample metadata (TSV/CSV)")] = None,
+        sample_column: Annotated[str, typer.Option(help="sample id column")] = "master_ID",
+        group_column: Annotated[str | None, typer.Option(help="group column")] = None,
+    ) -> None:
+        """Personalise one simulated person per sample and show their responses to a fibre
+        diet and a probiotic (paired against their own control)."""
+        import pandas as pd
+
+        from gutbrain.report.profile_responses import simulate_responses, write_response_report
+
+        df = _guard(simulate_responses)(table)
+        groups = None
+        if metadata is not None and group_column:
+            meta = pd.read_csv(metadata, sep=None, engine="python")
+            for col in (sample_column, group_column):
+                if col not in meta.columns:
+                    _fail(f"{metadata}: column {col!r} not found; expected one of "
+                          f"{', '.join(meta.columns)}", 2)
+            groups = pd.Series(meta[group_column].to_numpy(),
+                               index=meta[sample_column].astype(str).str.replace("-", "."))
+        path = write_response_report(df, out_dir, groups, title=table.name)
+        out.print(f"responses: {path}")
+
+    app.add_typer(profile_app, name="profile",
+                  help="Real microbiome profiles: modules, guilds, associations, responses.")
+
+
+_register_profile()
+
+
+def _register_validate() -> None:
+    try:
+        from gutbrain.cli_validate import register
+    except ImportError:  # pragma: no cover - the validation harness ships with the package
+        return
+    register(app)
+
+
+_register_validate()
 
 
 def main() -> None:  # pragma: no cover

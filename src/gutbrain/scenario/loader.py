@@ -112,4 +112,8 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f"{path}, line {line}" if line else str(path)
         raise ScenarioError(f"{where}: malformed {'JSON' if path.suffix == '.json' else 'YAML'}:"
                             f" {detail}") from None
-    return parse_scenario(data, str(path), root)
+    scenario = parse_scenario(data, str(path), root)
+    person = scenario.person
+    if not isinstance(person, str) and person.profile and not Path(person.profile).is_absolute():
+        person.profile = str(path.parent / person.profile)  # relative to the scenario file
+    return scenario

@@ -6,8 +6,8 @@ balances growth, washout, immigration and self-limitation, so the self-limitatio
 (and so the colonic pH) at that composition are known. A guild that cannot grow to its
 measured share on this diet gets a higher growth multiplier (fitness_*: this person's strains
 grow faster), found by fixed-point iteration; guilds not detected get the strongest plausible
-self-limitation, so they stay at the level of transient immigrants. The same intervention then meets a different
-community in each person.
+self-limitation, so they stay at the level of transient immigrants. The same intervention then
+meets a different community in each person.
 """
 
 from __future__ import annotations

@@ -229,6 +229,14 @@ class PersonSpec(_Strict):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     preset: str = "healthy_adult"
+    profile: str | None = None  # measured taxonomic table (any format gutbrain reads)
+    sample: str | None = None  # sample id in that table: sets the person's guilds
+
+    @model_validator(mode="after")
+    def _profile_sample(self) -> PersonSpec:
+        if (self.profile is None) != (self.sample is None):
+            raise ValueError("profile and sample must be given together")
+        return self
 
     @field_validator("preset")
     @classmethod
