@@ -9,6 +9,9 @@ The SBML document is generated from the same declarative ``ModelSpec`` as the nu
 * every assignment becomes a non-constant parameter with an ``AssignmentRule``, in dependency
   order;
 * every observable ``x`` becomes a parameter ``obs_x`` with an ``AssignmentRule``;
+* a rule whose expression uses an assignment more than once is written as a call of a
+  ``FunctionDefinition`` ``fn_<variable>`` (the original expression, with its symbols as
+  arguments); see ``export_sbml(function_definitions=...)`` for why;
 * a scenario schedule becomes one event per segment boundary that sets the parameters that
   change there and adds the boluses (``species = species + amount``); segment 0 goes into the
   initial values.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -65,8 +69,12 @@ class _L3Printer(StrPrinter):
     _FUNCTIONS = {"exp": "exp", "log": "ln", "cos": "cos", "sin": "sin", "tan": "tan",
                   "Abs": "abs"}
 
+    def __init__(self, time: str = "time") -> None:
+        super().__init__()
+        self._time = time
+
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return "time" if expr == TIME else expr.name
+        return self._time if expr == TIME else expr.name
 
     def _print_Float(self, expr: sp.Float) -> str:
         return repr(float(expr))
@@ -112,21 +120,51 @@ class _L3Printer(StrPrinter):
     _print_NaN = _print_Infinity
 
 
-_PRINTER = _L3Printer()
+_PRINTERS = {"time": _L3Printer("time"), "t": _L3Printer("t")}
+_ALLOWED = (sp.Symbol, sp.Number, sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.cos, sp.sin,
+            sp.tan, sp.Abs, sp.core.numbers.Pi, sp.core.numbers.Exp1)
 
 
-def to_l3_formula(expr: sp.Expr) -> str:
-    """SBML L3 infix text of a sympy expression (``t`` → ``time``, ``log`` → ``ln``)."""
-    return _PRINTER.doprint(sp.sympify(expr))
+def to_l3_formula(expr: sp.Expr, time: str = "time") -> str:
+    """SBML L3 infix text of a sympy expression (``t`` → ``time``, ``log`` → ``ln``).
+
+    ``time="t"`` keeps model time as a plain name (for the body of a function definition,
+    where the ``time`` csymbol may not appear)."""
+    expr = sp.sympify(expr)
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, _ALLOWED) or (isinstance(node, sp.Number)
+                                              and not node.is_finite):
+            raise SBMLExportError(f"cannot translate {type(node).__name__} ({node}) to SBML")
+    return _PRINTERS[time].doprint(expr)
 
 
-def to_math(expr: sp.Expr | str, where: str) -> libsbml.ASTNode:
-    """Parse an expression into a libSBML AST; raise with the expression if it fails."""
-    text = expr if isinstance(expr, str) else to_l3_formula(expr)
+def _ast_names(ast: libsbml.ASTNode, out: set[str]) -> set[str]:
+    if ast.getType() == libsbml.AST_NAME:
+        out.add(ast.getName())
+    elif ast.getType() == libsbml.AST_NAME_TIME:
+        out.add("<time>")
+    for i in range(ast.getNumChildren()):
+        _ast_names(ast.getChild(i), out)
+    return out
+
+
+def to_math(expr: sp.Expr | str, where: str, names: set[str] | None = None) -> libsbml.ASTNode:
+    """Parse an expression into a libSBML AST; raise with the expression if it fails.
+
+    The names the parser found must be the expression's symbols (``names`` for text, with
+    ``<time>`` for the time csymbol): a symbol read as a built-in constant is an error."""
+    if isinstance(expr, str):
+        text = expr
+    else:
+        text = to_l3_formula(expr)
+        names = {"<time>" if s == TIME else s.name for s in expr.free_symbols}
     ast = libsbml.parseL3Formula(text)
     if ast is None:
         raise SBMLExportError(f"{where}: libSBML cannot parse {text!r} "
                               f"({libsbml.getLastParseL3Error()})")
+    if names is not None and _ast_names(ast, set()) != names:
+        raise SBMLExportError(f"{where}: libSBML reads {text!r} with the names "
+                              f"{sorted(_ast_names(ast, set()))}, expected {sorted(names)}")
     return ast
 
 
@@ -153,29 +191,85 @@ def _num(x: float) -> str:
     return repr(float(x))
 
 
-def _ids(sym: SymbolicModel) -> None:
+def _ids(sym: SymbolicModel) -> set[str]:
     taken: set[str] = set()
     for name in [*sym.state_names, *sym.param_names, *(a.name for a, _ in sym.assignments),
                  COMPARTMENT, *(OBS_PREFIX + o for o in sym.observable_ids)]:
-        if not _SID.match(name) or name in _RESERVED:
+        if not _SID.match(name) or name.lower() in _RESERVED:
             raise SBMLExportError(f"{name!r} is not a usable SBML identifier")
         if name in taken:
             raise SBMLExportError(f"identifier {name!r} is used twice in the SBML document")
         taken.add(name)
+    return taken
+
+
+class _RuleWriter:
+    """Creates rule math, wrapping an expression in a function definition when that keeps
+    simulators that inline assignment rules from evaluating the same subtree twice."""
+
+    def __init__(self, sm: libsbml.Model, assigned: set[sp.Symbol], taken: set[str],
+                 use_functions: bool) -> None:
+        self.sm = sm
+        self.assigned = assigned
+        self.taken = taken
+        self.use_functions = use_functions
+
+    def math(self, variable: str, expr: sp.Expr, where: str) -> libsbml.ASTNode:
+        if not (self.use_functions and self._repeats_assignment(expr)):
+            return to_math(expr, where)
+        fid = f"fn_{variable}"
+        if fid in self.taken:
+            raise SBMLExportError(f"identifier {fid!r} is used twice in the SBML document")
+        self.taken.add(fid)
+        args = sorted(expr.free_symbols, key=lambda s: (s != TIME, s.name))
+        bvars = ["t" if a == TIME else a.name for a in args]
+        lam = f"lambda({', '.join([*bvars, to_l3_formula(expr, time='t')])})"
+        fd = self.sm.createFunctionDefinition()
+        _check(fd.setId(fid), f"function {fid}")
+        _check(fd.setMath(to_math(lam, f"{where} (function {fid})", set(bvars))),
+               f"function {fid}")
+        _set_notes(fd, description=f"expression of {variable}; its arguments are the model "
+                   "symbols it uses (t = model time in days)")
+        call = f"{fid}({', '.join('time' if a == TIME else a.name for a in args)})"
+        return to_math(call, where, {"<time>" if a == TIME else a.name for a in args})
+
+    def _repeats_assignment(self, expr: sp.Expr) -> bool:
+        seen: set[sp.Symbol] = set()
+        for node in sp.preorder_traversal(expr):
+            if node in self.assigned:
+                if node in seen:
+                    return True
+                seen.add(node)
+        return False
 
 
 def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
-                y0: np.ndarray | None = None, schedule: Schedule | None = None) -> str:
+                y0: np.ndarray | None = None, schedule: Schedule | None = None, *,
+                function_definitions: bool = True) -> str:
     """The model as an SBML L3V2 document (text).
 
     ``params``: parameter vector for the initial values (default: the spec's values);
     ``y0``: initial state (default: the spec's ``initial`` guesses); ``schedule``: optional
     scenario inputs — its segment 0 parameters replace ``params`` and ``bolus[0]`` is added to
-    ``y0``; every later boundary where something changes becomes an event.
+    ``y0``; every later boundary where something changes becomes an event (trigger
+    ``time >= boundary``, persistent, initially false, values from the trigger time), as in the
+    engine where ``bolus[k]`` is added and ``params[k]`` take over at ``boundaries[k]``.
+
+    ``function_definitions``: write a rule whose expression uses an assignment more than once
+    as ``fn_<variable>(args)`` with the expression in a function definition. The math is the
+    same; it matters for simulators that substitute assignment rules into every use instead of
+    evaluating them once (libroadrunner does): a function's arguments are evaluated once, so
+    the substituted code shrinks about five-fold. Measured with libroadrunner 2.10 on this
+    model: the plain document takes over 10 min to compile with the default MCJIT (about 1 min
+    with LLJIT at -O0) and ~0.8 ms per right-hand-side evaluation; with function definitions
+    about 55 s (5 s with LLJIT -O0, see ``roadrunner_time_course``) and ~0.05-0.1 ms.
+    ``False`` gives rules that are the plain expressions (same math, e.g. for reading).
+
+    libSBML writes numbers with 15 significant digits (relative rounding <= 5e-16).
     """
     spec = model.spec
     sym = build_symbolic(spec)
-    _ids(sym)
+    taken = _ids(sym)
     n, m = model.n_states, len(model.param_names)
 
     p0 = model.default_parameters() if params is None else np.asarray(params, float).copy()
@@ -249,6 +343,7 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
         _set_notes(par, unit=p.unit, source=p.source, description=p.description,
                    kind=p.kind, range=f"[{p.low:g}, {p.high:g}]", module=spec.module_of(p.name))
 
+    rules = _RuleWriter(sm, {a for a, _ in sym.assignments}, taken, function_definitions)
     assign_meta = {a.name: a for a in spec.assignments}
     for a, expr in sym.assignments:
         meta = assign_meta[a.name]
@@ -259,7 +354,7 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
                    expression=meta.expr, module=spec.module_of(a.name))
         rule = sm.createAssignmentRule()
         _check(rule.setVariable(a.name), f"rule {a.name}")
-        _check(rule.setMath(to_math(expr, f"assignment {a.name}")), f"rule {a.name}")
+        _check(rule.setMath(rules.math(a.name, expr, f"assignment {a.name}")), f"rule {a.name}")
 
     obs_meta = {o.id: o for o in spec.observables}
     for oid, expr in sym.observables:
@@ -272,12 +367,13 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
                    expression=meta.expr, module=spec.module_of(oid))
         rule = sm.createAssignmentRule()
         _check(rule.setVariable(pid), f"rule {pid}")
-        _check(rule.setMath(to_math(expr, f"observable {oid}")), f"rule {pid}")
+        _check(rule.setMath(rules.math(pid, expr, f"observable {oid}")), f"rule {pid}")
 
     for s, rate in zip(spec.species, sym.rates, strict=True):
         rule = sm.createRateRule()
         _check(rule.setVariable(s.name), f"rate rule {s.name}")
-        _check(rule.setMath(to_math(rate, f"rate of {s.name}")), f"rate rule {s.name}")
+        _check(rule.setMath(rules.math(s.name, rate, f"rate of {s.name}")),
+               f"rate rule {s.name}")
 
     for k, (tk, sets, adds) in enumerate(events, start=1):
         ev = sm.createEvent()
@@ -286,7 +382,7 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
             _check(code, f"event {eid}")
         trig = ev.createTrigger()
         for code in (trig.setPersistent(True), trig.setInitialValue(False),
-                     trig.setMath(to_math(f"time >= {_num(tk)}", eid))):
+                     trig.setMath(to_math(f"time >= {_num(tk)}", eid, {"<time>"}))):
             _check(code, f"trigger of {eid}")
         what = [f"{model.param_names[i]} = {v:g}" for i, v in sets]
         what += [f"{model.state_names[i]} += {v:g}" for i, v in adds]
@@ -295,27 +391,28 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
         for i, v in sets:
             ea = ev.createEventAssignment()
             _check(ea.setVariable(model.param_names[i]), eid)
-            _check(ea.setMath(to_math(_num(v), eid)), eid)
+            _check(ea.setMath(to_math(_num(v), eid, set())), eid)
         for i, v in adds:
             name = model.state_names[i]
             ea = ev.createEventAssignment()
             _check(ea.setVariable(name), eid)
-            _check(ea.setMath(to_math(f"{name} + {_num(v)}", eid)), eid)
+            _check(ea.setMath(to_math(f"{name} + {_num(v)}", eid, {name})), eid)
 
     return libsbml.writeSBMLToString(doc)
 
 
 def write_sbml(path: str | os.PathLike[str], model: CompiledModel,
                params: np.ndarray | None = None, y0: np.ndarray | None = None,
-               schedule: Schedule | None = None) -> Path:
+               schedule: Schedule | None = None, *, function_definitions: bool = True) -> Path:
     """Write ``export_sbml(...)`` to ``path`` atomically (temporary file, then rename)."""
     path = Path(path)
-    text = export_sbml(model, params, y0, schedule)
+    text = export_sbml(model, params, y0, schedule, function_definitions=function_definitions)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; this is an ordinary output file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -335,5 +432,78 @@ def consistency_errors(text: str) -> list[str]:
     return out
 
 
-__all__ = ["SBMLExportError", "consistency_errors", "export_sbml", "to_l3_formula",
-           "write_sbml"]
+@dataclass
+class RoadRunnerRun:
+    """A libroadrunner time course of an exported document."""
+
+    t: np.ndarray
+    values: np.ndarray  # (time, selection)
+    selections: list[str]
+    load_s: float
+    simulate_s: float
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.selections.index(name)]
+
+
+_FAST_JIT = {"LLVM_BACKEND": "LLJIT", "LLJIT_OPTIMIZATION_LEVEL": 0,
+             "LOADSBMLOPTIONS_MUTABLE_INITIAL_CONDITIONS": False}
+
+
+def roadrunner_time_course(sbml: str, t_out: np.ndarray, selections: list[str], *,
+                           rtol: float = 1e-9, atol: dict[str, float] | float = 1e-12,
+                           max_steps: int = 10**7, fast_jit: bool = True) -> RoadRunnerRun:
+    """Simulate an exported document with libroadrunner (CVODE) on an evenly spaced grid.
+
+    ``atol``: absolute tolerance per species id (or one value for all); it is handed to CVODE
+    as a vector, which libroadrunner uses as given (a scalar it would rescale).
+    ``fast_jit``: compile with LLJIT at optimisation level 0 and fixed initial conditions
+    (about 5 s instead of about 55 s with the defaults for this model; the generated code is
+    about 1.5 times slower). libroadrunner's global configuration is restored afterwards.
+    Samples at an event time may show the value before or after the event.
+    Requires the optional ``libroadrunner`` package.
+    """
+    import time as _time
+
+    import roadrunner
+    from roadrunner import Config
+
+    t_out = np.asarray(t_out, float)
+    if len(t_out) < 2 or not np.allclose(np.diff(t_out), t_out[1] - t_out[0], rtol=1e-9,
+                                         atol=1e-12):
+        raise ValueError("t_out must be an evenly spaced grid of at least two times")
+    saved = {}
+    if fast_jit:
+        for key, value in _FAST_JIT.items():
+            code = getattr(Config, key)
+            saved[code] = Config.getValue(code)
+            Config.setValue(code, getattr(Config, value) if isinstance(value, str) else value)
+    try:
+        t0 = _time.perf_counter()
+        rr = roadrunner.RoadRunner(sbml)
+        load_s = _time.perf_counter() - t0
+    finally:
+        for code, value in saved.items():
+            Config.setValue(code, value)
+    n = rr.model.getNumRateRules()
+    ids = [rr.model.getStateVectorId(i) for i in range(n)]
+    if isinstance(atol, dict):
+        floor = min(atol.values())
+        vec = [float(atol.get(i, floor)) for i in ids]
+    else:
+        vec = [float(atol)] * n
+    integ = rr.integrator
+    integ.setValue("relative_tolerance", float(rtol))
+    integ.setValue("absolute_tolerance", vec)
+    integ.setValue("maximum_num_steps", int(max_steps))
+    rr.timeCourseSelections = ["time", *selections]
+    t0 = _time.perf_counter()
+    out = np.array(rr.simulate(float(t_out[0]), float(t_out[-1]), len(t_out)))
+    simulate_s = _time.perf_counter() - t0
+    if not np.allclose(out[:, 0], t_out, rtol=0, atol=1e-9 * max(1.0, abs(t_out[-1]))):
+        raise RuntimeError("libroadrunner returned other sample times than requested")
+    return RoadRunnerRun(out[:, 0], out[:, 1:], list(selections), load_s, simulate_s)
+
+
+__all__ = ["RoadRunnerRun", "SBMLExportError", "consistency_errors", "export_sbml",
+           "roadrunner_time_course", "to_l3_formula", "write_sbml"]

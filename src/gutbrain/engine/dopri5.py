@@ -132,7 +132,10 @@ def solve(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, 
             info[1] = worst
             if en <= 1.0:
                 # dense output for requested times inside (t, t + h]
-                while j < n_out and t_out[j] <= t + h and t_out[j] <= t_end:
+                # a sample exactly at a boundary is written after the next segment's bolus
+                # and with its inputs (post-event), except at the very end
+                while j < n_out and t_out[j] <= t + h and (
+                        t_out[j] < t_end or seg == tb.shape[0] - 2):
                     th = (t_out[j] - t) / h
                     for i in range(n):
                         ydiff = y1[i] - y[i]
