@@ -103,7 +103,7 @@ parameters = (
               0.8, "share of perceived stress relieved by trial contact and expectancy"),
     Parameter("stress_sensitivity", 1.0, "1", "trait; stress appraisal varies between people",
               0.2, 3.0, "person's stress sensitivity", "trait"),
-    Parameter("relief_mind", 0.35, "1", "calibrated: mindfulness lowers perceived stress, "
+    Parameter("relief_mind", 0.15, "1", "calibrated: mindfulness lowers perceived stress, "
               "anxiety ES 0.38 (Goyal 2014)", 0.0, 0.8, "maximal stress relief by mindfulness"),
     Parameter("K_mind", 20.0, "min/d", "MBSR home practice ~20-45 min/d", 5.0, 60.0,
               "mindfulness minutes giving half-maximal relief"),
