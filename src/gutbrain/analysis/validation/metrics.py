@@ -649,3 +649,34 @@ def m_min_ratio(ctx: Context, at: dict, ref: dict, vars: list[str] | str = "guil
 
 __all__ = ["METRICS", "Context", "MetricOutput", "check_arguments", "compute", "metric",
            "select", "bray_curtis"]
+
+
+def _trial(ctx: Context) -> dict[str, Any]:
+    import json
+
+    return json.loads(ctx.run("trial").attrs["trial"])
+
+
+@metric("trial_contrast")
+def m_trial_contrast(ctx: Context, outcome: str, stat: str = "hedges_g",
+                     arm: str | None = None, sign: float = 1.0) -> MetricOutput:
+    """A contrast of a virtual trial against its first arm (hedges_g, mean_difference,
+    risk_ratio or responder_risk_ratio); ``sign`` flips the convention (e.g. positive =
+    benefit in Hofmeister 2021)."""
+    res = _trial(ctx)
+    for c in res["contrasts"]:
+        if c["outcome"] == outcome and (arm is None or c["arm"] == arm):
+            lo, hi = c["ci95"] if stat in ("hedges_g", "risk_ratio") else (None, None)
+            detail = f"{c['arm']} vs {c['vs']}, {outcome}: {stat} = {c[stat]:.3f}"
+            if lo is not None:
+                detail += f" (95% CI {lo:.2f} to {hi:.2f})"
+            return MetricOutput(sign * float(c[stat]), detail=detail)
+    raise KeyError(f"the trial has no contrast for outcome {outcome!r} (arm {arm})")
+
+
+@metric("trial_arm")
+def m_trial_arm(ctx: Context, arm: str, outcome: str, stat: str) -> MetricOutput:
+    """A per-arm summary of a virtual trial (e.g. responder_rate, change_mean, rate)."""
+    value = _trial(ctx)["arms"][arm]["outcomes"][outcome][stat]
+    return MetricOutput(float(value), detail=f"{arm}: {outcome} {stat} = {value:.3f}")
+

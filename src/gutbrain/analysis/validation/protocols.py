@@ -7,7 +7,9 @@ Protocol layouts (YAML):
   and ``rtol``; its result is the run named ``main``;
 * ``runs: {name: <scenario mapping with the same extra keys>, ...}`` for comparisons;
 * ``experiment: <name>`` with ``args: {...}``: a registered Python function (for things a
-  scenario cannot express) returning named runs.
+  scenario cannot express) returning named runs;
+* ``trial: {...}``: a virtual randomised trial in the ``gutbrain trial`` spec layout; metrics
+  ``trial_contrast`` and ``trial_arm`` read its trial.json.
 
 Runs are cached per process by their JSON key, so targets sharing a protocol simulate once.
 """
@@ -81,7 +83,23 @@ def simulate_run(spec: dict[str, Any], initial_state: np.ndarray | None = None) 
     return ds
 
 
+def run_trial_protocol(trial: dict[str, Any]) -> xr.Dataset:
+    """A virtual trial (issue #4 spec layout); its trial.json lives in ``attrs['trial']``."""
+    from gutbrain.analysis.trial import run_trial
+    from gutbrain.analysis.trial_spec import parse_trial
+
+    key = "trial:" + run_key(trial)
+    if key not in _CACHE:
+        result, _, _ = run_trial(parse_trial(trial, "<validation trial>"))
+        _CACHE[key] = xr.Dataset(attrs={"trial": json.dumps(result)})
+        while len(_CACHE) > _CACHE_MAX:
+            _CACHE.popitem(last=False)
+    return _CACHE[key]
+
+
 def run_protocol(protocol: dict[str, Any]) -> dict[str, xr.Dataset]:
+    if "trial" in protocol:
+        return {"trial": run_trial_protocol(protocol["trial"])}
     if "experiment" in protocol:
         name = protocol["experiment"]
         if name not in EXPERIMENTS:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from gutbrain.analysis.validation.data import LIBRARY_FILE, TARGETS_DIR
 
 MODULES = ("microbial", "host-barrier", "host-immune", "host-hpa", "host-tryptophan", "vagus",
-           "brain")
+           "brain", "clinical")
 TIERS = ("anchor", "soft")
 
 
@@ -100,6 +100,13 @@ def check_protocol(protocol: dict[str, Any]) -> None:
     from gutbrain.analysis.validation.protocols import EXPERIMENTS, RUN_KEYS, run_specs, split_run
     from gutbrain.scenario.loader import parse_scenario
 
+    if "trial" in protocol:
+        from gutbrain.analysis.trial_spec import parse_trial
+
+        if set(protocol) - {"trial"}:
+            raise ValueError("a trial protocol takes no other keys")
+        parse_trial(protocol["trial"], "protocol.trial")
+        return
     if "experiment" in protocol:
         extra = set(protocol) - {"experiment", "args"}
         if extra:
