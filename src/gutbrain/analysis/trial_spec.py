@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from gutbrain.analysis.population import PRESETS
-from gutbrain.scenario.loader import ScenarioError, format_validation_error
+from gutbrain.scenario.loader import ScenarioError, format_validation_error, read_document
 from gutbrain.scenario.presets import DIETS
 from gutbrain.scenario.schema import Intervention
 
@@ -130,16 +130,7 @@ def parse_trial(data: Any, source: str = "<trial>", root: yaml.Node | None = Non
 
 def load_trial(path: str | Path) -> TrialSpec:
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: no such trial file")
-    text = path.read_text()
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}" if mark else str(path)
-        raise ScenarioError(f"{where}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    data, root = read_document(path, "trial")
     dup = _duplicate_keys(root) if root is not None else None
     if dup:
         key, line = dup

@@ -92,19 +92,16 @@ def parse_scenario(data: Any, source: str = "<scenario>",
         raise ScenarioError(format_validation_error(exc, source, root)) from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario file (.yaml, .yml or .json)."""
+def read_document(path: str | Path, what: str = "scenario") -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML or JSON file; return (data, YAML node tree for line numbers)."""
     path = Path(path)
     if not path.exists():
-        raise ScenarioError(f"{path}: no such scenario file")
+        raise ScenarioError(f"{path}: no such {what} file")
     text = path.read_text()
-    root = None
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            root = yaml.compose(text)
-            data = yaml.safe_load(text)
+            return json.loads(text), None
+        return yaml.safe_load(text), yaml.compose(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
@@ -112,6 +109,12 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f"{path}, line {line}" if line else str(path)
         raise ScenarioError(f"{where}: malformed {'JSON' if path.suffix == '.json' else 'YAML'}:"
                             f" {detail}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file (.yaml, .yml or .json)."""
+    path = Path(path)
+    data, root = read_document(path)
     scenario = parse_scenario(data, str(path), root)
     person = scenario.person
     if not isinstance(person, str) and person.profile and not Path(person.profile).is_absolute():
