@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import sys
@@ -100,13 +101,26 @@ class CompiledModel:
 _COMPILED: dict[str, CompiledModel] = {}
 
 
+def codegen_version() -> str:
+    """Hash of the code generator and the maths it emits calls to: generated modules are
+    cached by model digest *and* this, so a changed generator never reuses stale code (numba's
+    own cache only notices changes to the generated file itself)."""
+    from gutbrain.compile import codegen
+    from gutbrain.engine import vmath
+
+    h = hashlib.sha256()
+    for mod in (codegen, vmath):
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()[:8]
+
+
 def compile_model(spec: ModelSpec | None = None) -> CompiledModel:
     """Generate (or reuse) the model's numeric code. Sympy runs only when the model changed."""
     spec = spec or build_model()
     digest = spec_digest(spec)
     if digest in _COMPILED:
         return _COMPILED[digest]
-    name = f"gutbrain_model_{digest}"
+    name = f"gutbrain_model_{digest}_{codegen_version()}"
     path = cache_dir() / f"{name}.py"
     if not path.exists():
         from gutbrain.compile.codegen import generate_source

@@ -12,6 +12,19 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from gutbrain.compile.symbolic import TIME, SymbolicModel
 
+# LLVM fast-math flags for the solvers' right-hand sides: contraction (FMA), reciprocal
+# multiplication and no signed zeros. Not nnan/ninf (the solver relies on non-finite values
+# reaching its step rejection) and not reassoc/afn (they break the argument reduction of the
+# vectorisable exp/log in gutbrain.engine.vmath and change results by more than rounding).
+FASTMATH = {"contract", "arcp", "nsz"}
+LANES = 4  # persons per lockstep group: one AVX2 register of doubles
+_FAST_JIT = ("@njit(cache=True, nogil=True, error_model='numpy', fastmath={"
+             + ", ".join(map(repr, sorted(FASTMATH))) + "})")
+# Vectorisable replacements (gutbrain.engine.vmath) used in the lockstep (lanes) rhs
+_VEXP = sp.Function("vexp")
+_VLOG = sp.Function("vlog")
+_VCOS = sp.Function("vcos")
+
 
 class _Printer(PythonCodePrinter):
     """Python printer with plain ``math`` calls and float literals (numba friendly)."""
@@ -24,6 +37,52 @@ class _Printer(PythonCodePrinter):
 
     def _print_Pi(self, expr: sp.Expr) -> str:
         return "math.pi"
+
+
+class _LanePrinter(_Printer):
+    """Printer for the lanes rhs: small integer powers as products, ``vexp``/``vlog``/``vcos``
+    from gutbrain.engine.vmath (no libm calls, so LLVM vectorises the loop over lanes)."""
+
+    def _print_Function(self, expr: sp.Expr) -> str:
+        name = expr.func.__name__
+        if name in ("vexp", "vlog", "vcos"):
+            return f"{name}({self._print(expr.args[0])})"
+        return super()._print_Function(expr)
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        b, e = expr.args
+        if e.is_Integer and 1 <= abs(int(e)) <= 4:
+            prod = "*".join([self.parenthesize(b, 100)] * abs(int(e)))
+            return prod if e > 0 else f"1.0/({prod})"
+        if e == sp.Rational(1, 2):
+            return f"math.sqrt({self._print(b)})"
+        if e == sp.Rational(-1, 2):
+            return f"1.0/math.sqrt({self._print(b)})"
+        return f"vexp({self._print(e)}*vlog({self._print(b)}))"
+
+
+def _vectorisable(e: sp.Expr) -> sp.Expr:
+    """Rewrite exp, log, cos, sin and non-trivial powers into the vmath functions (pow as
+    exp(y log x), so that powers of one base share their logarithm after CSE). Other functions
+    are left to libm, which is correct but keeps LLVM from vectorising the lanes loop."""
+    if e.is_Atom:
+        return e
+    args = [_vectorisable(a) for a in e.args]
+    if isinstance(e, sp.exp):
+        return _VEXP(args[0])
+    if isinstance(e, sp.log):
+        return _VLOG(args[0])
+    if isinstance(e, sp.cos):
+        return _VCOS(args[0])
+    if isinstance(e, sp.sin):
+        return _VCOS(args[0] - sp.pi / 2)
+    if isinstance(e, sp.Pow):
+        b, x = args
+        if (x.is_Integer and 1 <= abs(int(x)) <= 4) or x in (sp.S.Half, -sp.S.Half):
+            return sp.Pow(b, x, evaluate=False)
+        return _VEXP(x * _VLOG(b))
+    # anything else (another function, Piecewise) stays a libm call: correct, not vectorised
+    return e.func(*args, evaluate=False) if isinstance(e, (sp.Add, sp.Mul)) else e.func(*args)
 
 
 def _renaming(model: SymbolicModel) -> dict[sp.Symbol, sp.Symbol]:
@@ -75,6 +134,129 @@ def _header_lines(model: SymbolicModel, exprs: list[sp.Expr], pr: _Printer,
     return lines
 
 
+class _Hoister:
+    """Collects the sub-expressions that depend on parameters only (not on states or time).
+
+    They are constant within a schedule segment, so the solver evaluates them once per segment
+    (``prep``) instead of at every right-hand-side call (``rhs_q``)."""
+
+    def __init__(self, const: set[sp.Symbol]):
+        self.const = const  # parameters and parameter-only assignments
+        self.exprs: list[sp.Expr] = []
+        self.index: dict[sp.Expr, sp.Symbol] = {}
+
+    def is_const(self, e: sp.Expr) -> bool:
+        fs = e.free_symbols
+        return bool(fs) and fs <= self.const
+
+    def slot(self, e: sp.Expr) -> sp.Symbol:
+        if e not in self.index:
+            self.index[e] = sp.Symbol(f"c{len(self.exprs)}", real=True)
+            self.exprs.append(e)
+        return self.index[e]
+
+    def walk(self, e: sp.Expr) -> sp.Expr:
+        """Replace maximal parameter-only sub-expressions by slots (atoms stay, except
+        parameter-only assignments, which live in the slots)."""
+        if e.is_Atom:
+            return self.slot(e) if (e in self.const and e.name.startswith("a_")) else e
+        if self.is_const(e):
+            return self.slot(e)
+        if not e.free_symbols:
+            return e
+        if isinstance(e, (sp.Add, sp.Mul)):
+            const = [a for a in e.args if self.is_const(a) or not a.free_symbols]
+            rest = [self.walk(a) for a in e.args if not (self.is_const(a) or not a.free_symbols)]
+            if const and (len(const) > 1 or not const[0].is_Atom):
+                group = e.func(*const)
+                const = [self.slot(group) if group.free_symbols else group]
+            else:
+                const = [self.walk(a) for a in const]
+            return e.func(*rest, *const)
+        return e.func(*[self.walk(a) for a in e.args])
+
+
+def _fast_rhs_lines(model: SymbolicModel, pr: _Printer, ren: dict[sp.Symbol, sp.Symbol],
+                    lanes: bool = False) -> tuple[list[str], list[str], int]:
+    """Source lines of ``prep(p, q)`` and the body of ``rhs_q(t, y, p, q, dy)``: the
+    right-hand side with parameter-only sub-expressions hoisted into ``q`` and common
+    sub-expressions shared. With ``lanes`` the body is for ``rhs_lanes`` instead: arrays have
+    a trailing lane axis (one person per lane), indexed by ``l``, and the maths is written with
+    the vectorisable functions."""
+    idx = _needed_assignments(model, model.rates)
+    params = {ren[p] for p in model.params}
+    const = set(params)
+    hoisted_assign: list[tuple[sp.Symbol, sp.Expr]] = []
+    varying: list[tuple[sp.Symbol, sp.Expr]] = []
+    for i in idx:
+        a, e = model.assignments[i]
+        a, e = ren[a], e.xreplace(ren)
+        if e.free_symbols <= const:
+            const.add(a)
+            hoisted_assign.append((a, e))
+        else:
+            varying.append((a, e))
+    h = _Hoister(const)
+    walked = [h.walk(e) for _, e in varying] + [h.walk(r.xreplace(ren)) for r in model.rates]
+    lp = _LanePrinter({"standard": "python3"}) if lanes else pr
+    if lanes:
+        walked = [_vectorisable(e) for e in walked]
+        # exp(-a) next to exp(a): one exponential and a division (shorter, cheaper)
+        args = {f.args[0] for e in walked for f in e.atoms(_VEXP)}
+        recip = {_VEXP(a): 1 / _VEXP(-a) for a in args
+                 if a.could_extract_minus_sign() and -a in args}
+        walked = [e.xreplace(recip) for e in walked]
+    n_q = len(h.exprs)
+    if lanes:  # offsets into the work array w = [y | p | q | dy], each (n, LANES) flat
+        n, m = len(model.states), len(model.params)
+        off = {"y": 0, "p": n * LANES, "q": (n + m) * LANES, "dy": (n + m + n_q) * LANES}
+
+        def at(a: str, k: int) -> str:
+            return f"w[{off[a] + k * LANES} + l]"
+    else:
+        def at(a: str, k: int) -> str:
+            return f"{a}[{k}]"
+    repl, reduced = sp.cse(walked, symbols=sp.numbered_symbols("x"), order="none")
+    # emit each common sub-expression just before the first statement that needs it
+    pending = dict(repl)
+    pos = {s: k for k, (s, _) in enumerate(repl)}
+    body: list[str] = []
+    done: set[sp.Symbol] = set()
+
+    def need(e: sp.Expr) -> None:
+        for s in sorted((s for s in e.free_symbols if s in pending), key=pos.__getitem__):
+            if s not in done:
+                need(pending[s])
+                done.add(s)
+                body.append(f"    {s.name} = {lp.doprint(pending[s])}")
+
+    nv = len(varying)
+    for k, e in enumerate(reduced):
+        need(e)
+        if k < nv:
+            body.append(f"    {varying[k][0].name} = {lp.doprint(e)}")
+        else:
+            body.append(f"    {at('dy', k - nv)} = {lp.doprint(e)}")
+    used: set[sp.Symbol] = set()
+    for e in list(reduced) + [e for _, e in repl]:
+        used |= e.free_symbols
+    head = [f"    {ren[s].name} = {at('y', k)}" for k, s in enumerate(model.states)
+            if ren[s] in used]
+    head += [f"    {ren[p].name} = {at('p', k)}" for k, p in enumerate(model.params)
+             if ren[p] in used]
+    head += [f"    {h.index[e].name} = {at('q', k)}" for k, e in enumerate(h.exprs)
+             if h.index[e] in used]
+    pused: set[sp.Symbol] = set()
+    for e in h.exprs:
+        pused |= e.free_symbols
+    for _, e in hoisted_assign:
+        pused |= e.free_symbols
+    prep = [f"    {ren[p].name} = p[{k}]" for k, p in enumerate(model.params) if ren[p] in pused]
+    prep += [f"    {a.name} = {pr.doprint(e)}" for a, e in hoisted_assign]
+    prep += [f"    q[{k}] = {pr.doprint(e)}" for k, e in enumerate(h.exprs)]
+    return prep, head + body, n_q
+
+
 def generate_source(model: SymbolicModel) -> str:
     """Python/numba module text with rhs, jac, observables and metadata."""
     pr = _Printer({"standard": "python3"})
@@ -85,6 +267,7 @@ def generate_source(model: SymbolicModel) -> str:
         "import math",
         "import numpy as np",
         "from numba import njit",
+        "from gutbrain.engine.vmath import vcos, vexp, vlog",
         "",
         f"DIGEST = {model.digest!r}",
         f"N_STATES = {n}",
@@ -98,6 +281,28 @@ def generate_source(model: SymbolicModel) -> str:
     out += _header_lines(model, model.rates, pr, ren)
     for k, r in enumerate(model.rates):
         out.append(f"    dy[{k}] = {pr.doprint(r.xreplace(ren))}")
+    out.append("")
+
+    # the same right-hand side for the solvers: parameter-only work hoisted into prep()
+    prep, fast, n_q = _fast_rhs_lines(model, pr, ren)
+    out += ["", f"N_Q = {max(n_q, 1)}", "", "",
+            "@njit(cache=True, nogil=True)", "def prep(p, q):",
+            '    """Parameter-only sub-expressions of rhs (constant within a segment)."""']
+    out += prep + ["", "", _FAST_JIT,
+                   "def rhs_q(t, y, p, q, dy):",
+                   '    """rhs(t, y, p, dy) given q = prep(p)."""']
+    out += fast
+    lane_prep, lane_body, _ = _fast_rhs_lines(model, pr, ren, lanes=True)
+    assert lane_prep == prep  # both bodies read the same q layout
+    out += ["", f"LANES = {LANES}", "W_Y = 0", f"W_P = {n * LANES}",
+            f"W_Q = {(n + m) * LANES}", f"W_DY = {(n + m + n_q) * LANES}",
+            f"W_SIZE = {(2 * n + m + n_q) * LANES}", "", "", _FAST_JIT, "def rhs_lanes(t, w):",
+            '    """rhs for LANES persons at once, in one work array w = [y | p | q | dy] (offsets',
+            "    W_Y, W_P, W_Q, W_DY); entry k of lane l of a block is at k * LANES + l. One array",
+            "    and constant offsets let LLVM prove the lanes independent and vectorise them",
+            '    (with separate arrays it needs more runtime alias checks than it allows)."""',
+            "    for l in range(LANES):"]
+    out += ["    " + ln for ln in lane_body]
     out.append("")
 
     # observables
