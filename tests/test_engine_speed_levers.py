@@ -1,0 +1,182 @@
+"""Batch-engine speed levers (issue #4): they must not change the numbers beyond rounding.
+
+* ``rhs_q`` (parameter-only sub-expressions hoisted into ``prep``, shared sub-expressions)
+  equals the plain generated ``rhs``;
+* ``rhs_lanes`` (several persons at once, vectorisable maths) equals ``rhs`` per lane;
+* the vectorisable exp/log/pow/cos agree with libm to a few units in the last place;
+* the lockstep batch solver agrees with the one-person engine, pads a last partial group and
+  re-runs a failed group person by person.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numba import njit
+
+from gutbrain.engine import vmath
+
+
+@pytest.fixture(scope="module")
+def states(model):
+    """Perturbed steady states of persons with perturbed parameters (away from equilibrium,
+    so that no rate is a cancellation to zero)."""
+    from gutbrain.engine.single import steady_state
+
+    rng = np.random.default_rng(5)
+    p0 = model.default_parameters()
+    y0 = steady_state(model, p0)
+    out = []
+    for _ in range(8):
+        p = p0 * rng.uniform(0.8, 1.25, p0.size)
+        y = y0 * rng.uniform(0.6, 1.4, y0.size)
+        out.append((float(rng.uniform(0.0, 30.0)), y, p))
+    return out
+
+
+def _close(got: np.ndarray, ref: np.ndarray, rtol: float) -> bool:
+    scale = np.abs(ref) + 1e-12 * np.abs(ref).max()
+    return bool(np.all(np.abs(got - ref) <= rtol * scale))
+
+
+def test_hoisted_rhs_equals_plain_rhs(model, states):
+    mod = model.module
+    q = np.zeros(mod.N_Q)
+    for t, y, p in states:
+        ref, got = np.zeros(model.n_states), np.zeros(model.n_states)
+        mod.rhs(t, y, p, ref)
+        mod.prep(p, q)
+        mod.rhs_q(t, y, p, q, got)
+        assert _close(got, ref, 1e-11)
+
+
+def test_lanes_rhs_equals_plain_rhs_per_lane(model, states):
+    mod = model.module
+    L, n, m = mod.LANES, model.n_states, len(model.param_names)
+    q = np.zeros(mod.N_Q)
+    t = states[0][0]
+    for start in range(0, len(states) - L + 1, L):
+        group = states[start:start + L]
+        w = np.zeros(mod.W_SIZE)
+        for lane, (_, y, p) in enumerate(group):
+            w[mod.W_Y + lane:mod.W_Y + n * L:L] = y
+            w[mod.W_P + lane:mod.W_P + m * L:L] = p
+            mod.prep(p, q)
+            w[mod.W_Q + lane:mod.W_Q + mod.N_Q * L:L] = q
+        mod.rhs_lanes(t, w)
+        for lane, (_, y, p) in enumerate(group):
+            ref = np.zeros(n)
+            mod.rhs(t, y, p, ref)
+            got = w[mod.W_DY + lane:mod.W_DY + n * L:L]
+            assert _close(got, ref, 1e-11)
+
+
+@njit(error_model="numpy")
+def _apply(kind, x, y, out):
+    for i in range(x.shape[0]):
+        if kind == 0:
+            out[i] = vmath.vexp(x[i])
+        elif kind == 1:
+            out[i] = vmath.vlog(x[i])
+        elif kind == 2:
+            out[i] = vmath.vcos(x[i])
+        else:
+            out[i] = vmath.vpow(x[i], y)
+
+
+def _ulps(got: np.ndarray, ref: np.ndarray) -> float:
+    return float(np.max(np.abs(got - ref) / np.spacing(np.abs(ref))))
+
+
+def test_vectorisable_maths_matches_libm():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-700.0, 700.0, 200_000)
+    out = np.empty_like(x)
+    _apply(0, x, 0.0, out)
+    assert _ulps(out, np.exp(x)) <= 3
+    x = np.exp(rng.uniform(-700.0, 700.0, 200_000))
+    _apply(1, x, 0.0, out)
+    assert np.max(np.abs(out - np.log(x)) / np.maximum(1.0, np.abs(np.log(x)))) <= 4e-16
+    x = rng.uniform(-4000.0, 4000.0, 200_000)
+    _apply(2, x, 0.0, out)
+    assert np.max(np.abs(out - np.cos(x))) <= 1e-14
+    x = rng.uniform(0.0, 1e3, 200_000)
+    _apply(3, x, 3.16, out)
+    assert np.max(np.abs(out - x ** 3.16) / x ** 3.16) <= 1e-14
+
+
+def test_vectorisable_maths_special_values():
+    x = np.array([0.0, -0.0, 800.0, -800.0, -740.0, np.inf, -np.inf, np.nan])
+    out = np.empty_like(x)
+    _apply(0, x, 0.0, out)
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(out, np.exp(x))
+    x = np.array([0.0, -1.0, 1e-310, np.inf, np.nan, 1.0])
+    _apply(1, x, 0.0, out[:6])
+    assert out[0] == -math.inf and math.isnan(out[1]) and math.isnan(out[4])
+    assert out[2] == pytest.approx(math.log(1e-310), rel=1e-15) and out[3] == math.inf
+    assert out[5] == 0.0
+
+
+@pytest.fixture(scope="module")
+def antibiotic_course(model):
+    from gutbrain.engine.single import steady_state
+    from gutbrain.scenario.library import builtin_scenario
+    from gutbrain.scenario.schedule import build_schedule
+
+    sc = builtin_scenario("antibiotic").model_copy(update={"days": 40})
+    sched = build_schedule(model, sc)
+    y0 = steady_state(model, sched.baseline)
+    return sched, y0
+
+
+@pytest.mark.parametrize("rtol", [1e-4, 1e-6])
+def test_lockstep_batch_matches_single_engine(model, antibiotic_course, rtol):
+    """Five persons (one full group of four and a padded one), different parameters, through
+    the segments and boluses of an antibiotic course."""
+    from gutbrain.engine.batch import integrate_batch
+    from gutbrain.engine.single import Tolerances, integrate
+    from gutbrain.scenario.schedule import Schedule
+
+    sched, y0 = antibiotic_course
+    rng = np.random.default_rng(2)
+    n = 5
+    scale = rng.uniform(0.9, 1.1, (n, 1, sched.params.shape[1]))
+    scale[0] = 1.0
+    P = sched.params[None] * scale
+    Y0 = y0[None] * rng.uniform(0.95, 1.05, (n, y0.size))
+    t = np.arange(0.0, 40.0 + 1e-9, 0.25)
+    tol = Tolerances(rtol=rtol)
+    lock = integrate_batch(model, sched.boundaries, P, sched.bolus, Y0, t, tol)
+    each = integrate_batch(model, sched.boundaries, P, sched.bolus, Y0, t, tol, lockstep=False)
+    assert np.all(lock.status == 0) and np.all(each.status == 0)
+    for k in range(n):
+        one = integrate(model, Schedule(sched.boundaries, P[k], sched.bolus), Y0[k], t, tol)
+        np.testing.assert_array_equal(each.y[k], one.y)  # same solver, person by person
+        scale_k = np.abs(one.y).max(axis=0) + 1e-9
+        err = np.abs(lock.y[k] - one.y) / scale_k
+        assert err.max() < 50 * rtol, (k, model.state_names[int(err.max(axis=0).argmax())])
+    # lockstep shares one step size per group: never fewer steps than the person alone
+    assert np.all(lock.info[:4, 2] == lock.info[0, 2])
+    assert lock.info[0, 2] >= each.info[:4, 2].max()
+
+
+def test_failed_group_is_rerun_person_by_person(model, antibiotic_course):
+    from gutbrain.engine.batch import integrate_batch
+    from gutbrain.engine.single import Tolerances
+
+    sched, y0 = antibiotic_course
+    Y0 = np.repeat(y0[None], 3, axis=0)
+    P = np.repeat(sched.params[None], 3, axis=0)
+    tol = Tolerances(max_steps=50)
+    sol = integrate_batch(model, sched.boundaries, P, sched.bolus, Y0, np.array([40.0]), tol)
+    assert np.all(sol.status == 1)  # max steps, reported per person by the one-person solver
+    assert all(m.startswith("maximum number of steps exceeded") for m in sol.messages(model))
+
+
+def test_generated_code_is_cached_by_generator_version(model):
+    from gutbrain.compile.build import codegen_version
+
+    assert model.module.__name__.endswith(codegen_version())
