@@ -2,11 +2,15 @@
 
 Runs, on the same sampled persons (general population, one year, circadian rhythm resolved,
 daily samples kept):
-  * gutbrain batch engine (numba prange over persons) at the cohort tolerance and at 1e-6;
+  * gutbrain batch engine, lockstep (groups of LANES persons with one step size and a
+    vectorised right-hand side, groups in parallel over the cores) and per person (prange over
+    persons), each at the cohort tolerance and at 1e-6;
   * gutbrain single-person engine in a loop (1 core);
   * libroadrunner on the exported SBML, one model, reset + setValues per person (1 core),
     on a subset (its per-person cost is constant), if libroadrunner is installed.
-Also the peak RSS of a streamed cohort run, and the error of loose tolerances.
+Also: cost of one right-hand-side evaluation (plain rhs, hoisted rhs_q, rhs_lanes per person;
+1 core), steps per simulated day, the error of each run against the per-person rtol 1e-6 run,
+and peak RSS. Wall times are the best of ``REPEAT`` runs (the machine may be shared).
 
     python bench/bench_batch.py [N_PERSONS]
 """
@@ -18,6 +22,7 @@ import sys
 import time
 
 import numpy as np
+from numba import njit
 
 from gutbrain.analysis.population import COHORT_RTOL, population
 from gutbrain.compile.build import compile_model
@@ -26,6 +31,60 @@ from gutbrain.engine.single import Tolerances, integrate
 from gutbrain.scenario.schedule import Schedule
 
 DAYS = 365.0
+REPEAT = 3
+
+
+def rhs_costs(model, params: np.ndarray, state: np.ndarray, calls: int = 200_000) -> dict:
+    """ns per person for one evaluation of rhs, rhs_q and rhs_lanes (1 core, best of 5)."""
+    mod = model.module
+    L = mod.LANES
+    rhs, rhs_q, rhs_lanes = mod.rhs, mod.rhs_q, mod.rhs_lanes
+
+    @njit
+    def plain(y, p, n):
+        dy = np.empty_like(y)
+        for i in range(n):
+            rhs(1e-4 * i, y, p, dy)
+        return dy[0]
+
+    @njit
+    def hoisted(y, p, q, n):
+        dy = np.empty_like(y)
+        for i in range(n):
+            rhs_q(1e-4 * i, y, p, q, dy)
+        return dy[0]
+
+    @njit
+    def lanes(w, n):
+        for i in range(n):
+            rhs_lanes(1e-4 * i, w)
+        return w[0]
+
+    y, p = state[0].copy(), params[0].copy()
+    q = np.zeros(mod.N_Q)
+    mod.prep(p, q)
+    w = np.zeros(mod.W_SIZE)
+    ns, nm = model.n_states, params.shape[1]
+    for lane in range(L):
+        k = lane % len(params)
+        w[mod.W_Y + lane:mod.W_Y + ns * L:L] = state[k]
+        w[mod.W_P + lane:mod.W_P + nm * L:L] = params[k]
+        qk = np.zeros(mod.N_Q)
+        mod.prep(params[k], qk)
+        w[mod.W_Q + lane:mod.W_Q + mod.N_Q * L:L] = qk
+    out = {}
+    for name, fn, args, per in (("rhs", plain, (y, p), 1), ("rhs_q", hoisted, (y, p, q), 1),
+                                ("rhs_lanes", lanes, (w,), L)):
+        fn(*args, 10)
+        best = min(_timed(fn, *args, calls) for _ in range(5))
+        out[name] = best / calls / per * 1e9
+    return out
+
+
+def _timed(fn, *args) -> float:
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
 
 
 def main(n: int) -> None:
@@ -35,31 +94,45 @@ def main(n: int) -> None:
     bounds = np.array([0.0, DAYS])
     P = pop.params[:, None, :]
     B = np.zeros((1, model.n_states))
-    integrate_batch(model, bounds, P[:2], B, pop.state[:2], t, Tolerances(rtol=COHORT_RTOL))
+    for lock in (True, False):  # compile / load from cache
+        integrate_batch(model, bounds, P[:5], B, pop.state[:5], t,
+                        Tolerances(rtol=COHORT_RTOL), lockstep=lock)
+    ref = integrate_batch(model, bounds, P, B, pop.state, t, Tolerances(rtol=1e-6),
+                          lockstep=False)
     rows = []
-    ref = None
+    cpu_rate = []
     for rtol in (1e-6, COHORT_RTOL):
-        t0 = time.perf_counter()
-        sol = integrate_batch(model, bounds, P, B, pop.state, t, Tolerances(rtol=rtol))
-        wall = time.perf_counter() - t0
-        if ref is None:
-            ref = sol
-        err = np.max(np.abs(sol.y - ref.y) / (np.abs(ref.y) + 1e-3))
-        rows.append((f"gutbrain batch (prange, rtol {rtol:g})", n, wall, n * DAYS / 365 / wall,
-                     err))
+        for lock in (True, False):
+            walls, cpus = [], []
+            for _ in range(REPEAT):
+                t0, c0 = time.perf_counter(), time.process_time()
+                sol = integrate_batch(model, bounds, P, B, pop.state, t, Tolerances(rtol=rtol),
+                                      lockstep=lock)
+                walls.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
+            wall = min(walls)
+            cpu_rate.append((rtol, lock, n * DAYS / 365 / min(cpus)))
+            err = np.max(np.abs(sol.y - ref.y) / (np.abs(ref.y) + 1e-3))
+            steps = (sol.info[:, 2] + sol.info[:, 3]).mean() / DAYS
+            kind = "lockstep x4" if lock else "per person"
+            rows.append((f"gutbrain batch {kind} (2 cores, rtol {rtol:g})", n, wall,
+                         n * DAYS / 365 / wall, steps, err))
     m = min(n, 20)
     t0 = time.perf_counter()
     for k in range(m):
         sched = Schedule(bounds, pop.params[k][None, :], B)
-        integrate(model, sched, pop.state[k], t, Tolerances(rtol=1e-6))
+        one = integrate(model, sched, pop.state[k], t, Tolerances(rtol=1e-6))
     wall = (time.perf_counter() - t0) * n / m
-    rows.append(("gutbrain single loop (1 core, rtol 1e-6)", n, wall, n / wall, 0.0))
+    rows.append(("gutbrain single loop (1 core, rtol 1e-6)", n, wall, n / wall,
+                 (one.steps + one.rejected) / DAYS, 0.0))
+    single_rate = rows[-1][3]
     try:
         import roadrunner  # noqa: F401
 
         from gutbrain.compile.sbml import export_sbml, roadrunner_time_course
     except ImportError:
         roadrunner_time_course = None
+    rr_rate = float("nan")
     if roadrunner_time_course is not None:
         m = min(n, 3)
         sim_s = []
@@ -72,16 +145,25 @@ def main(n: int) -> None:
             sim_s.append(run.simulate_s)
         wall = float(np.median(sim_s)) * n
         rows.append((f"libroadrunner (1 core, rtol 1e-6, load {run.load_s:.1f} s excl.)", n,
-                     wall, n / wall, float("nan")))
+                     wall, n / wall, float("nan"), float("nan")))
+        rr_rate = rows[-1][3]
+    costs = rhs_costs(model, pop.params, pop.state)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rr_rate = rows[-1][3] if roadrunner_time_course is not None else float("nan")
-    print(f"{'engine':58s} {'persons':>7s} {'wall s':>8s} {'py/s':>8s} {'vs RR':>7s} "
-          f"{'max rel err':>11s}")
-    for name, persons, wall, rate, err in rows:
-        print(f"{name:58s} {persons:7d} {wall:8.2f} {rate:8.1f} {rate / rr_rate:7.2f} "
-              f"{err:11.2e}")
-    print(f"peak RSS {peak:.0f} MB; 10,000 person-years at the cohort tolerance would take "
-          f"{10000 / rows[1][3]:.0f} s")
+    print(f"{'engine':56s} {'persons':>7s} {'wall s':>8s} {'py/s':>8s} {'vs single':>9s} "
+          f"{'vs RR':>7s} {'steps/d':>7s} {'max rel err':>11s}")
+    for name, persons, wall, rate, steps, err in rows:
+        print(f"{name:56s} {persons:7d} {wall:8.2f} {rate:8.1f} {rate / single_rate:9.2f} "
+              f"{rate / rr_rate:7.2f} {steps:7.1f} {err:11.2e}")
+    print("steps/d: accepted + rejected steps per simulated day (mean over persons); max rel "
+          "err: against the per-person rtol 1e-6 run, |dy| / (|y| + 1e-3)")
+    print("one rhs evaluation, 1 core, ns per person: " + ", ".join(
+        f"{k} {v:.0f}" for k, v in costs.items()))
+    print("CPU time (all threads; less sensitive to other load on a shared machine): " + ", ".join(
+        f"{'lockstep' if lock else 'per person'} rtol {rtol:g}: {rate:.1f} py per CPU-s"
+        for rtol, lock, rate in cpu_rate))
+    cohort = next(r for r in rows if "lockstep" in r[0] and f"{COHORT_RTOL:g})" in r[0])
+    print(f"peak RSS {peak:.0f} MB; 10,000 person-years at the cohort tolerance (lockstep) would "
+          f"take {10000 / cohort[3]:.0f} s")
 
 
 if __name__ == "__main__":
