@@ -63,9 +63,14 @@ parameters = (
     Parameter("k_lab_hpa", 20.0, "1", "calibrated: a 15-min TSST raises cortisol ~60% with the "
               "peak 20-40 min after it ends (Kirschbaum 1993; Dickerson & Kemeny 2004)", 0.0,
               50.0, "CRH drive increase during an acute laboratory stressor"),
-    Parameter("k_il6_hpa", 6.0, "1", "calibrated: cortisol peaks 2-4 h after endotoxin at "
-              "~2-3x (Schreiber 1993)", 0.0, 20.0, "maximal IL-6 stimulation of CRH"),
-    Parameter("K_il6_hpa", 100.0, "pg/mL", "calibrated: only endotoxin-size IL-6 moves CRH",
+    Parameter("k_il6_hpa", 36.5, "1", "calibrated: host-hpa.lps.cortisol-peak-lag, "
+              "host-hpa.lps.evening-vs-morning-cortisol (calibration/fit.py hpa_endotoxin): "
+              "cortisol peaks 2.5 h after 2 ng/kg endotoxin at ~23 ug/dL (Schreiber 1993), "
+              "2x larger at the nadir (Pollmächer 1996)",
+              0.0, 60.0, "maximal cytokine drive of CRH relative to the circadian peak drive"),
+    Parameter("K_il6_hpa", 74.6, "pg/mL", "calibrated: host-hpa.lps.cortisol-peak-lag, "
+              "host-hpa.lps.evening-vs-morning-cortisol (with k_il6_hpa): only endotoxin-size "
+              "IL-6 moves CRH (Hill n = 2; MDD-range IL-6 of a few pg/mL adds < 0.2%)",
               10.0, 1000.0, "IL-6 giving half-maximal CRH stimulation"),
     Parameter("k_aff_hpa", 0.5, "1", "vagal afferents damp stress-induced corticosterone "
               "(Bravo 2011 PNAS 108:16050); calibrated", 0.0, 3.0,
@@ -124,10 +129,15 @@ assignments = (
                " + car_amp*exp(car_kappa*(cos(2*pi*(t - wake_time - car_delay)) - 1))", "1",
                "circadian CRH drive (night floor + morning bump + awakening response 15 min "
                "after waking)"),
-    Assignment("crh_modulation", "(1 + k_stress_hpa*stress_total + k_lab_hpa*lab_stress)"
-               "*(1 + k_il6_hpa*il6/(il6 + K_il6_hpa))"
+    Assignment("crh_psych", "circadian_drive*(1 + k_stress_hpa*stress_total"
+               " + k_lab_hpa*lab_stress)", "1",
+               "clock-gated (SCN) drive of CRH, raised by psychological stress"),
+    Assignment("crh_immune", "k_il6_hpa*il6**2/(il6**2 + K_il6_hpa**2)", "1",
+               "cytokine drive of CRH/AVP, added to (not gated by) the clock drive, so the same "
+               "endotoxin moves cortisol more at the circadian nadir (Pollmächer 1996)"),
+    Assignment("crh_modulation", "(crh_psych + crh_immune)"
                "*exp(-k_aff_hpa*(vagal_afferent - 1))", "1",
-               "stress, inflammation and vagal modulation of CRH"),
+               "circadian, stress, inflammatory and vagal drive of CRH"),
     Assignment("gc_signal", "cort_avg + dexamethasone/dex_ref", "1",
                "day-averaged glucocorticoid signal (cortisol + dexamethasone) for tissues"),
     Assignment("gc_signal_fast", "cort_rel + dexamethasone/dex_ref", "1",
@@ -135,7 +145,7 @@ assignments = (
     Assignment("gc_feedback", "gr_sens*gr_sensitivity*gc_signal_fast", "1",
                "glucocorticoid signal seen by the hypothalamic/pituitary receptors"),
     Assignment("gr_hill", "1/(1 + (gc_feedback/K_GR)**n_GR)", "1", "GR feedback (Karin)"),
-    Assignment("crh", "circadian_drive*crh_scale*crh_modulation/gc_feedback*gr_hill", "1",
+    Assignment("crh", "crh_scale*crh_modulation/gc_feedback*gr_hill", "1",
                "CRH relative to its daily mean (quasi-steady, MR feedback 1/x of Karin)"),
 )
 
