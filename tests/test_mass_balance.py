@@ -54,7 +54,7 @@ def test_colon_mass_is_conserved(model, sym, seed):
 
     scfa_mass = {"acetate": MOLAR_MASS["ac"], "propionate": MOLAR_MASS["pr"],
                  "butyrate": MOLAR_MASS["bu"]}
-    dmass = sum(D[f"B_{g.name}"] for g in GUILDS)
+    dmass = sum(D[f"B_{g.name}"] for g in GUILDS) + D["lacto_mucosal"]
     dmass += sum(D[k] * m / 1000 for k, m in scfa_mass.items())
 
     inflow = sum(v[f"in_{s}"] for s in SUBSTRATES) + P["imm_total"]
@@ -67,6 +67,7 @@ def test_colon_mass_is_conserved(model, sym, seed):
     biomass = sum(Y[f"B_{g.name}"] for g in GUILDS)
     deaths = sum(P[f"c_self_{g.name}"] * Y[f"B_{g.name}"] ** 2
                  + P[f"abx_{g.name}"] * Y[f"B_{g.name}"] for g in GUILDS)
+    deaths += P["abx_lactobacillus"] * Y["lacto_mucosal"]  # the adherent reservoir
     deaths += P["s_lacto_stress"] * v["stress_total"] * (Y["B_lactobacillus"]
                                                          + Y["B_bifidobacterium"])
     scfa_out = (v["D_wash"] + P["a_Z"]) * sum(Y[k] * m / 1000 for k, m in scfa_mass.items())

@@ -220,9 +220,10 @@ def _build() -> Module:
                   "environment (food, other people), split by healthy composition"),
         Parameter("mass_per_cfu", 3e-13, "g", "E. coli-size cell dry mass ~0.3 pg "
                   "(Bratbak & Dundas 1984)", 1e-13, 1e-12, "dry biomass per colony-forming unit"),
-        Parameter("probiotic_survival", 0.3, "1", "calibrated: faecal LGG ~1e8 copies/g on "
-                  "1e10 CFU/d (Saxelin 2010)", 0.01, 1.0, "share of ingested CFU reaching the "
-                  "colon alive"),
+        Parameter("probiotic_survival", 0.8, "1", "calibrated: faecal LGG ~1e8 copies/g on "
+                  "1e10 CFU/d (Saxelin 2010), i.e. ~1e-3 of ~1e11 bacteria/g (Sender 2016); "
+                  "gives 4e-4 relative abundance during intake", 0.01, 1.0,
+                  "share of ingested CFU reaching the colon alive"),
         Parameter("cfu_per_serving", 1e9, "CFU", "live LAB 1e5-1e9 CFU/g in fermented foods "
                   "(Marco et al. 2017 Curr Opin Biotechnol)", 1e6, 1e11,
                   "live microbes per fermented-food serving"),
@@ -230,6 +231,18 @@ def _build() -> Module:
                   "probiotic Lactobacillus dose", "input"),
         Parameter("probiotic_bifido_cfu", 0.0, "CFU/d", "scenario input", 0.0, 1e13,
                   "probiotic Bifidobacterium dose", "input"),
+        Parameter("k_lacto_adhere", 1.75, "1/d", "calibrated: microbial.probiotic."
+                  "undetectable-after-stop, microbial.probiotic.detectable-during-intake "
+                  "(calibration/fit.py probiotic_persistence): faecal Lactobacillus stays "
+                  "detectable ~10 d after a 14-d course; LGG persists on the colonic mucosa "
+                  "after faecal shedding falls (Alander 1999 Appl Environ Microbiol 65:351)",
+                  0.0, 5.0,
+                  "rate at which luminal lactobacilli adhere to the mucosa"),
+        Parameter("k_lacto_shed", 0.422, "1/d", "calibrated: microbial.probiotic."
+                  "undetectable-after-stop, microbial.probiotic.detectable-during-intake (with "
+                  "k_lacto_adhere): mucosal LGG falls over 1-3 weeks after intake stops "
+                  "(Alander 1999)", 0.02, 2.0,
+                  "shedding of mucosa-adherent lactobacilli back into the lumen"),
         Parameter("r_resp_ent", 3.0, "1/d", "calibrated: inflammation-derived nitrate lets "
                   "Enterobacteriaceae bloom (Winter et al. 2013 Science 339:708)", 0.0, 20.0,
                   "maximal respiratory growth of Enterobacteriaceae on acetate"),
@@ -385,7 +398,7 @@ def _build() -> Module:
         if g.name in ("lactobacillus", "bifidobacterium"):
             extra = f" - s_lacto_stress*perceived_stress_micro*B_{g.name}"
         if g.name == "lactobacillus":
-            extra += " + probiotic_lacto_in"
+            extra += " + probiotic_lacto_in - lacto_exchange"
         if g.name == "bifidobacterium":
             extra += " + probiotic_bifido_in"
         asg.append(Assignment(f"growth_{g.name}", " + ".join(growth[g.name]), "g/L/d",
@@ -397,6 +410,13 @@ def _build() -> Module:
         obs.append(Observable(f"guild_{g.name}", f"B_{g.name}/biomass_total", "1",
                               f"relative abundance of {g.name} ({g.examples})"))
 
+    asg.append(Assignment("lacto_exchange", "k_lacto_adhere*B_lactobacillus"
+                          " - k_lacto_shed*lacto_mucosal", "g/L/d",
+                          "net adhesion of luminal lactobacilli to the mucosa"))
+    species.append(Species(
+        "lacto_mucosal", 0.0, "g/L", "mucosa-adherent lactobacilli (per litre of colon content;"
+        " not in faeces, not growing: a slow reservoir that sheds into the lumen)",
+        "lacto_exchange - abx_lactobacillus*lacto_mucosal"))
     mm = MOLAR_MASS
     species += [
         Species("acetate", 60.0, "mM", "colonic acetate",
@@ -406,6 +426,10 @@ def _build() -> Module:
         Species("butyrate", 20.0, "mM", "colonic butyrate",
                 f"P_bu*{_fmt(1000 / mm['bu'])} - (D_wash + a_Z)*butyrate"),
     ]
+    crowding = " + ".join(f"c_self_{g.name}*B_{g.name}**2" for g in GUILDS)
+    asg.append(Assignment("crowding_loss", crowding, "g/L/d",
+                          "biomass lost to self-limitation (dead cells; not recycled as "
+                          "substrate, so it leaves with faeces)"))
     shannon = " + ".join(f"-(B_{g.name}/biomass_total)*log(B_{g.name}/biomass_total + 1e-12)"
                          for g in GUILDS)
     asg.append(Assignment("shannon_index", shannon, "nats", "Shannon diversity over guilds"))
@@ -419,6 +443,10 @@ def _build() -> Module:
         Observable("colon_ph", "colon_ph_s", "pH", "colonic pH from total SCFA"),
         Observable("shannon", "shannon_index", "nats", "Shannon diversity over the 14 guilds"),
         Observable("biomass", "biomass_total", "g/L", "total microbial biomass"),
+        Observable("faecal_bacteria", "V_colon*(D_wash*biomass_total + crowding_loss)", "g/d",
+                   "bacterial dry mass leaving in faeces, live (washout) and dead (crowding "
+                   "losses); faecal bacteria are ~half dead or damaged (Ben-Amor et al. 2005 "
+                   "Appl Environ Microbiol 71:4679)"),
         Observable("scfa_production", f"(P_ac - acetate_use)*{_fmt(1000 / mm['ac'])}*V_colon + "
                    f"P_pr*{_fmt(1000 / mm['pr'])}*V_colon + P_bu*{_fmt(1000 / mm['bu'])}"
                    "*V_colon", "mmol/d", "net SCFA production"),
