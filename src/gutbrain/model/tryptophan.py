@@ -6,7 +6,9 @@ SCFA and spore-forming Clostridia) and net protein/other use. Fluxes are sized s
 non-protein catabolism runs through the kynurenine pathway and ~2% to serotonin (Badawy 2017;
 Stavrum 2013 gives 99%/0.2% in liver). Brain serotonin is homeostatic in plasma Trp (Best et al.
 2010): TPH2 is near-saturated and autoreceptors compress the rest (square-root response).
-Depression lowers Trp through poorer intake, not through a forced high K/T (Almulla 2022).
+Depression lowers Trp through poorer intake, not through a forced high K/T (Almulla 2022): with
+TDO activated by its substrate, a lower Trp lowers hepatic TDO activity, which offsets the
+cortisol induction of TDO in the K/T ratio.
 """
 
 from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Species
@@ -20,6 +22,14 @@ parameters = (
               "TDO clearance of tryptophan"),
     Parameter("a_tdo", 0.3, "1", "glucocorticoids induce TDO (Knox 1951; Badawy 2017); "
               "calibrated", 0.0, 1.0, "TDO induction per unit excess relative cortisol"),
+    Parameter("n_tdo_trp", 1.0, "1", "substrate activation and stabilisation of TDO by Trp "
+              "(heme saturation of the apoenzyme; Badawy 2017 Int J Tryptophan Res 10:1): "
+              "hepatic activity scales with plasma Trp", 0.0, 2.0,
+              "exponent of TDO activation by plasma tryptophan"),
+    Parameter("trp_intake_rel", 1.0, "1", "trait; 1 = the diet's Trp intake. Higher Trp intake "
+              "goes with fewer depressive symptoms (Lieberman, Agarwal & Fulgoni 2016 J Nutr "
+              "146:2609S); appetite loss is a depressive symptom (DSM-5)", 0.5, 1.5,
+              "person's tryptophan intake relative to their diet pattern", "trait"),
     Parameter("k_ido", 0.06, "1/d", "calibrated: IDO ~3% of catabolism at rest", 0.0, 0.5,
               "basal IDO clearance of tryptophan"),
     Parameter("a_ido", 1.5, "1", "calibrated: endotoxin raises K/T by tens of % within 6 h "
@@ -59,8 +69,9 @@ parameters = (
               " calibrated", 0.5, 20.0, "brain serotonin relaxation rate"),
     Parameter("a_5ht_inflam", 0.3, "1", "cytokines up-regulate SERT and divert Trp (Miller "
               "2013); calibrated", 0.0, 2.0, "brain 5-HT loss per unit neuroinflammation"),
-    Parameter("k_atd", 12.0, "1/d", "calibrated: an amino-acid drink without Trp lowers plasma "
-              "Trp 70-90% within 5-7 h (Young 1985; Moore 2000)", 1.0, 50.0,
+    Parameter("k_atd", 18.1, "1/d", "calibrated: host-tryptophan.atd.plasma-trp-fall "
+              "(calibration/fit.py tryptophan_depletion): an amino-acid drink without Trp "
+              "lowers plasma Trp 70-90% within 5-7 h (Young 1985; Moore 2000)", 1.0, 50.0,
               "Trp removal by protein synthesis after a depletion drink"),
     Parameter("k_atd_decay", 3.0, "1/d", "plasma Trp recovers within ~1 day (Moore 2000)", 0.5,
               10.0, "decay of the depletion load"),
@@ -69,10 +80,11 @@ parameters = (
 )
 
 assignments = (
-    Assignment("trp_intake", "tryptophan_mg/204.23*1000/V_trp", "uM/d",
+    Assignment("trp_intake", "trp_intake_rel*tryptophan_mg/204.23*1000/V_trp", "uM/d",
                "dietary tryptophan appearance (Trp 204.23 g/mol)"),
-    Assignment("tdo_rate", "k_tdo*(1 + a_tdo*(cort_avg - 1))", "1/d",
-               "TDO activity (induced by day-averaged cortisol)"),
+    Assignment("tdo_rate", "k_tdo*(1 + a_tdo*(cort_avg - 1))*(trp/trp_ref)**n_tdo_trp",
+               "1/d", "TDO activity (induced by day-averaged cortisol, activated by its "
+               "substrate)"),
     Assignment("ido_rate", "k_ido*(1 + a_ido*il6/(il6 + K_ido6) + a_ido_ifn*ifn_effect)", "1/d",
                "IDO activity"),
     Assignment("spore_share", "B_spore_formers/biomass_total", "1", "spore-former share"),

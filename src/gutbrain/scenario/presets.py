@@ -37,10 +37,11 @@ PERSONS: dict[str, dict[str, float]] = {
     # CRP > 3 mg/L (Osimo 2019): higher innate gain (adiposity), little exercise
     "low_grade_inflammation": dict(inflammatory_gain=3.0, exercise_min=30.0),
     # PHQ-9 ~13 (moderate): vulnerability, ongoing stress, inactivity, slightly raised innate
-    # gain; gives cortisol +30% (Stetler & Miller 2011 d 0.3-0.6), Trp -8% without a raised
-    # K/T (Almulla 2022), IL-6 +0.4 pg/mL (Dowlati 2010: +1.8)
+    # gain, 10% less dietary Trp (poorer appetite and diet; Lieberman 2016); gives cortisol
+    # +30% (Stetler & Miller 2011 d 0.3-0.6), lower Trp without a raised K/T (Almulla 2022),
+    # IL-6 +0.4 pg/mL (Dowlati 2010: +1.8)
     "depressive_episode": dict(vulnerability=0.8, stress_level=0.25, exercise_min=20.0,
-                               inflammatory_gain=1.3, anxiety_trait=0.6),
+                               inflammatory_gain=1.3, anxiety_trait=0.6, trp_intake_rel=0.9),
 }
 PERSON_INPUT_FIELDS = ("stress_level", "exercise_min", "mindfulness_min")
 
