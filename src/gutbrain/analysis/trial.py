@@ -40,9 +40,16 @@ PHQ_KNOTS = np.array([0.0, 5.0, 10.0, 15.0, 20.0, 27.0])
 HAMD_KNOTS = np.array([0.0, 8.0, 17.0, 24.0, 30.0, 40.0])
 MADRS_KNOTS = np.array([0.0, 7.0, 20.0, 35.0, 44.0, 58.0])
 RATER_SD = {"hamd17": 2.0, "madrs": 2.5}  # inter-rater ICC ~0.85-0.9 (Trajković 2011)
+# Visit-to-visit (biological + assay) variability of biomarkers, as a within-person CV:
+# recorded values are the model state times a log-normal factor with that CV.
+# CRP: within-person CV 42% over weeks in healthy adults (Macy, Hayes & Tracy 1997 Clin Chem
+# 43:52). Without it, simulated CRP changes are far less noisy than measured ones and Hedges' g
+# of a CRP contrast is inflated (Fedewa 2017 pools measured CRP).
+BIOMARKER_CV = {"crp": 0.42}
 REMISSION = {"phq9": ("<", 5.0), "hamd17": ("<=", 7.0), "madrs": ("<", 10.0),
              "gad7": ("<", 5.0)}
 SCALE_MAX = {"phq9": 27.0, "gad7": 21.0, "hamd17": 52.0, "madrs": 60.0}
+OUTCOME_ORDER = {o: i for i, o in enumerate(sorted(BIOMARKER_CV))}  # per-biomarker streams
 CHUNK = 256
 # Everyday stress fluctuates from week to week: weekly log-multiplier of stress_level follows
 # an AR(1); calibrated so that placebo-arm PHQ-9/HAM-D change SDs approach the 5-7 points of
@@ -173,6 +180,10 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
                 continue
             else:
                 vals = obs[[idx["base"][0], idx["end"][0]], col[o]]
+                if o in BIOMARKER_CV:
+                    sig = math.sqrt(math.log1p(BIOMARKER_CV[o] ** 2))
+                    visit = np.random.default_rng([seed, int(person), 3, OUTCOME_ORDER[o]])
+                    vals = vals * np.exp(visit.normal(-0.5 * sig**2, sig, 2))
             row[f"{o}_baseline"] = float(vals[0])
             row[f"{o}_end"] = float(vals[1])
         rows.append(row)
@@ -368,7 +379,8 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
                             "screening_means": pop.screening.mean().round(4).to_dict()}
     result["design"] = {"days": spec.days, "run_in_days": spec.run_in_days,
                         "diet": spec.diet, "rtol": COHORT_RTOL,
-                        "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD}
+                        "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD,
+                        "biomarker_cv": BIOMARKER_CV}
     if power:
         result["power"] = power_analysis(spec, persons, power)
     if outdir:
