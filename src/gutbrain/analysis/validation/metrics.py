@@ -363,7 +363,9 @@ def _event_window(ctx: Context, run: str, var: str, after_day: float, within_hou
             raise ValueError(f"runs {run!r} and {minus_run!r} are sampled differently")
         base = yb
     m = (x >= after_day - 1e-9) & (x <= after_day + within_hours / 24.0 + 1e-9)
-    hours = (x[m] - after_day) * 24.0
+    # sample times are stored in days: round the hours back to the sampling grid (1e-6 h)
+    # so that a peak sampled at 2.5 h reads 2.5, not 2.4999999 (windows are inclusive)
+    hours = np.round((x[m] - after_day) * 24.0, 6)
     yy = y[m] - (base[m] if base is not None else 0.0)
     return hours, yy, (base[m] if base is not None else None)
 
