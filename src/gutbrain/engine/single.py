@@ -78,8 +78,10 @@ def steady_state(model: CompiledModel, params: np.ndarray, days: float = BURN_IN
     disk). Pure low-pass filters (the one-year neurodegeneration index) are then set to their
     equilibrium so the burn-in need not outlast them."""
     y0 = model.initial_state() if start is None else np.asarray(start, float)
-    key = hashlib.sha256(model.digest.encode() + np.asarray(params, float).tobytes()
-                         + y0.tobytes() + repr((days, tol)).encode()).hexdigest()[:24]
+    solver = load_solver(model).__name__  # carries the generator and solver versions
+    key = hashlib.sha256(model.digest.encode() + solver.encode()
+                         + np.asarray(params, float).tobytes() + y0.tobytes()
+                         + repr((days, tol)).encode()).hexdigest()[:24]
     if key in _BURN_CACHE:
         return _BURN_CACHE[key].copy()
     path = cache_dir() / "steady" / f"{key}.npy"
