@@ -26,8 +26,9 @@ parameters = (
     Parameter("w_aff_lacto", 0.3, "1", "Lactobacillus/Bifidobacterium act via the vagus "
               "(Bravo 2011; Bercik 2011); calibrated", 0.0, 1.0,
               "maximal afferent signal added by transient lactic-acid bacteria"),
-    Parameter("K_lab_vagal", 0.003, "g/L", "calibrated: a 1e10 CFU/d probiotic gives about "
-              "half-maximal signal; probiotic vs placebo d ~ -0.24 (Liu 2019)", 1e-4, 0.1,
+    Parameter("K_lab_vagal", 0.008, "g/L", "calibrated: a 1e10 CFU/d probiotic gives about "
+              "half-maximal signal (luminal ~7e-3 g/L at probiotic_survival 0.8); probiotic vs "
+              "placebo d ~ -0.24 (Liu 2019)", 1e-4, 0.1,
               "transient lactic-acid bacteria giving half-maximal vagal signal"),
     Parameter("k_vagal", 1 / 14, "1/d", "HRV rises over 4-8 weeks of training (calibrated)",
               0.01, 1.0, "efferent vagal tone relaxation rate"),
@@ -76,7 +77,9 @@ parameters = (
               "person's depression vulnerability (shifts the set point)", "trait"),
     Parameter("anxiety_trait", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's trait anxiety", "trait"),
-    Parameter("d0", -2.3, "1", "calibrated: healthy PHQ-9 ~2.5-3 (Kocalevent 2013)", -5.0, 0.0,
+    Parameter("d0", -2.14, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+              "healthy-gad7 (calibration/fit.py mood_set_points): healthy PHQ-9 ~3 (Kocalevent "
+              "2013)", -5.0, 0.0,
               "depression set point"),
     Parameter("d_inflam", 1.0, "1", "inflammation-depression link (Dowlati 2010; Osimo 2020);"
               " calibrated", 0.0, 5.0, "depression drive per unit neuroinflammation"),
@@ -89,13 +92,17 @@ parameters = (
               "depression drive per unit loss of vagal afferent signal"),
     Parameter("d_self", 2.0, "1", "calibrated: rumination sustains episodes (< 4 keeps one "
               "stable state)", 0.0, 3.9, "self-reinforcement of depression"),
-    Parameter("x0", -2.2, "1", "calibrated: healthy GAD-7 ~3 (Löwe 2008)", -5.0, 0.0,
+    Parameter("x0", -2.14, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+              "healthy-gad7 (calibration/fit.py mood_set_points): healthy GAD-7 ~3 (Löwe 2008)",
+              -5.0, 0.0,
               "anxiety set point"),
     Parameter("x_cort", 0.3, "1", "calibrated", 0.0, 3.0, "anxiety drive per unit cortisol"),
     Parameter("x_stress", 2.0, "1", "calibrated", 0.0, 6.0,
               "anxiety drive per unit perceived stress"),
-    Parameter("x_vagal", 1.5, "1", "vagal/GABAergic tone is anxiolytic (Bravo 2011); "
-              "calibrated", 0.0, 5.0, "anxiety drive per unit loss of vagal afferent signal"),
+    Parameter("x_vagal", 1.3, "1", "vagal/GABAergic tone is anxiolytic (Bravo 2011); "
+              "calibrated: probiotic anxiety g -0.19 in 1200 persons (target clinical.probiotic."
+              "anxiety-depressed, Liu 2019 d -0.10)", 0.0, 5.0,
+              "anxiety drive per unit loss of vagal afferent signal"),
     Parameter("x_inflam", 0.5, "1", "calibrated", 0.0, 3.0,
               "anxiety drive per unit neuroinflammation"),
     Parameter("x_depression", 1.5, "1", "depression-anxiety comorbidity (calibrated)", 0.0,

@@ -1,0 +1,86 @@
+"""Calibration records (issue #3): the model carries the values the documented fit found.
+
+``calibration/fit.py`` writes one JSON record per fit problem; the fitted values are copied
+into the model source by hand. These tests fail when the two drift apart, when a fitted value
+leaves its parameter's plausible range, or when the parameter's source stops naming the
+targets it was fitted to. The residual and protocol helpers are tested on synthetic targets.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from gutbrain.analysis.validation import Target
+from gutbrain.model import build_model
+
+ROOT = Path(__file__).resolve().parents[1] / "calibration"
+RECORDS = sorted((ROOT / "results").glob("*.json"))
+
+
+def _fit_module():
+    name = "gutbrain_calibration_fit"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "fit.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[name] = module  # dataclasses look their module up while the file executes
+    spec.loader.exec_module(module)
+    return module
+
+
+def _target(window) -> Target:
+    return Target(id="test.synthetic", module="microbial", quantity="q", unit="1",
+                  protocol={"name": "t", "days": 1}, metric={"fn": "stat", "var": "phq9"},
+                  window=window, source="test", tier="soft")
+
+
+def test_every_problem_has_a_record():
+    fit = _fit_module()
+    assert {p.stem for p in RECORDS} == set(fit.PROBLEMS)
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=lambda p: p.stem)
+def test_model_carries_the_fitted_values(record):
+    rec = json.loads(record.read_text())
+    spec = build_model()
+    for name, value in rec["fitted"].items():
+        p = spec.parameter(name)
+        assert p.value == pytest.approx(value, rel=1e-9), (
+            f"{name}: model has {p.value}, {record.name} recorded {value}")
+        low, high = rec["bounds"][name]
+        assert p.low <= low <= value <= high <= p.high
+        for t in rec["targets"]:
+            assert t["id"] in p.source, f"{name}'s source does not name target {t['id']}"
+    assert all(t["inside"] for t in rec["targets"]), "a fitted target left its window"
+    assert len(rec["starts"]) >= 1 and all(math.isfinite(s["cost"]) for s in rec["starts"])
+
+
+def test_residual_is_zero_at_the_centre_and_one_at_the_edges():
+    fit = _fit_module()
+    t = _target([2.0, 4.0])
+    assert fit.residual(t, 3.0) == 0.0
+    assert fit.residual(t, 4.0) == pytest.approx(1.0)
+    assert fit.residual(t, 2.0) == pytest.approx(-1.0)
+    assert fit.residual(t, float("nan")) == 10.0
+    lower_only = _target([1.0, None])
+    assert fit.residual(lower_only, 5.0) == 0.0
+    assert fit.residual(lower_only, 0.5) == pytest.approx(0.5)
+
+
+def test_overrides_reach_every_run_but_never_replace_a_runs_own():
+    fit = _fit_module()
+    protocol = {"runs": {"a": {"name": "a", "days": 1},
+                         "b": {"name": "b", "days": 1, "parameters": {"spleen": 0.0}}}}
+    out = fit.with_parameters(protocol, {"spleen": 1.0, "cap_gain": 0.2})
+    assert out["runs"]["a"]["parameters"] == {"spleen": 1.0, "cap_gain": 0.2}
+    assert out["runs"]["b"]["parameters"] == {"spleen": 0.0, "cap_gain": 0.2}
+    assert "parameters" not in protocol["runs"]["a"]  # the target's protocol is untouched
+    with pytest.raises(ValueError, match="only scenario protocols"):
+        fit.with_parameters({"trial": {}}, {"spleen": 1.0})
