@@ -27,3 +27,4 @@ __all__ = ["DataAbsent", "EXPERIMENTS", "METRICS", "MODULES", "TIERS", "Target",
            "TargetResult", "experiment", "load_target", "load_targets", "metric",
            "print_scorecard", "run_all", "run_target", "shared_dir", "summarize", "write_html",
            "write_json"]
+from gutbrain.analysis.validation import experiments_ecology  # noqa: E402,F401  (registers experiments)
