@@ -52,8 +52,9 @@ class Trait:
 
 
 GENERAL_TRAITS: tuple[Trait, ...] = (
-    Trait("vulnerability", "normal", -0.3, 0.55, -3.0, 4.0,
-          "calibrated: general-population PHQ-9 mean ~3, SD ~3.5, 4-7% >= 10 (Kocalevent 2013)"),
+    Trait("vulnerability", "normal", -0.42, 0.55, -3.0, 4.0,
+          "calibrated: general-population PHQ-9 mean ~3, SD ~3.5, 4-7% >= 10 (Kocalevent 2013; "
+          "target clinical.population.phq9-mean: 3.23, SD 3.64 in 1200 persons)"),
     Trait("anxiety_trait", "normal", -0.4, 0.7, -3.0, 4.0,
           "calibrated: GAD-7 mean ~3, ~5% >= 10 (Löwe 2008)"),
     Trait("stress_sensitivity", "lognormal", 1.0, 0.3, 0.2, 3.0,

@@ -63,8 +63,10 @@ parameters = (
               0.0, 2.0, "plasticity loss per unit excess cortisol"),
     Parameter("p_inflam", 0.3, "1", "calibrated", 0.0, 2.0,
               "plasticity loss per unit neuroinflammation"),
-    Parameter("p_exercise", 0.2, "1", "exercise raises BDNF (Szuhany 2015 J Psychiatr Res);"
-              " calibrated", 0.0, 1.0, "plasticity gain at 150 min/week"),
+    Parameter("p_exercise", 0.1, "1", "exercise raises resting BDNF, g 0.27 (Szuhany 2015 J "
+              "Psychiatr Res); calibrated: +150 min/week in depression gives g 1.1 (target "
+              "clinical.exercise.depression, Cooney 2013; 0.2 gave 1.9)", 0.0, 1.0,
+              "plasticity gain at 150 min/week"),
     Parameter("p_5ht", 0.3, "1", "serotonin supports plasticity (calibrated)", 0.0, 2.0,
               "plasticity gain per unit brain 5-HT"),
     # mood
@@ -77,7 +79,7 @@ parameters = (
               "person's depression vulnerability (shifts the set point)", "trait"),
     Parameter("anxiety_trait", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's trait anxiety", "trait"),
-    Parameter("d0", -2.14, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("d0", -2.23, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy PHQ-9 ~3 (Kocalevent "
               "2013)", -5.0, 0.0,
               "depression set point"),
