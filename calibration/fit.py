@@ -71,13 +71,14 @@ PROBLEMS = {p.name: p for p in (
 
 
 def with_parameters(protocol: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
-    """The protocol with parameter overrides merged into every run (a run's own explicit
-    parameters win: they are part of the experiment, e.g. a vagotomy)."""
-    if "trial" in protocol or "experiment" in protocol:
-        raise ValueError("only scenario protocols can be calibrated here (trials and "
-                         "experiments take no parameter overrides)")
+    """The protocol with parameter overrides merged into every run, or into a trial's
+    ``parameters`` (a run's own explicit parameters win: they are part of the experiment,
+    e.g. a vagotomy)."""
+    if "experiment" in protocol:
+        raise ValueError("only scenario and trial protocols can be calibrated here "
+                         "(experiments take no parameter overrides)")
     out = copy.deepcopy(protocol)
-    runs = out["runs"].values() if "runs" in out else [out]
+    runs = [out["trial"]] if "trial" in out else out["runs"].values() if "runs" in out else [out]
     for run in runs:
         run["parameters"] = {**values, **(run.get("parameters") or {})}
     return out

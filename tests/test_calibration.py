@@ -82,5 +82,7 @@ def test_overrides_reach_every_run_but_never_replace_a_runs_own():
     assert out["runs"]["a"]["parameters"] == {"spleen": 1.0, "cap_gain": 0.2}
     assert out["runs"]["b"]["parameters"] == {"spleen": 0.0, "cap_gain": 0.2}
     assert "parameters" not in protocol["runs"]["a"]  # the target's protocol is untouched
-    with pytest.raises(ValueError, match="only scenario protocols"):
-        fit.with_parameters({"trial": {}}, {"spleen": 1.0})
+    trial = fit.with_parameters({"trial": {"name": "t"}}, {"spleen": 1.0})
+    assert trial["trial"]["parameters"] == {"spleen": 1.0}
+    with pytest.raises(ValueError, match="only scenario and trial protocols"):
+        fit.with_parameters({"experiment": "microbe_free"}, {"spleen": 1.0})

@@ -57,6 +57,18 @@ def test_population_is_deterministic_and_screened():
     assert 0.5 < r < 0.7 and len(big) == 1
 
 
+def test_parameter_overrides_reach_every_person_and_beat_sampled_traits():
+    pop = population("depressed", 6, seed=3,
+                     parameters={"vagal_afferent_gain": 0.0, "stress_sensitivity": 1.0})
+    model = pop.model
+    for name, value in (("vagal_afferent_gain", 0.0), ("stress_sensitivity", 1.0)):
+        assert np.all(pop.params[:, model.param_index(name)] == value)
+    free = population("depressed", 6, seed=3)
+    # the sampled trait varies without the override; a vagotomy removes the afferent signal
+    assert np.ptp(free.params[:, model.param_index("stress_sensitivity")]) > 0
+    assert not np.array_equal(pop.state, free.state)
+
+
 def test_trial_json_layout_and_statistics(small_trial):
     spec, result, persons, _, d = small_trial
     saved = json.loads((d / "out" / "trial.json").read_text())
@@ -166,6 +178,10 @@ BAD_TRIALS = {
                        "duplicated name"),
     "bad intervention": (SPEC.replace("cfu_per_day: 1.0e10", "cfu_per_day: -3"),
                          "arms.probiotic.0.cfu_per_day", "greater than 0"),
+    "unknown parameter": (SPEC + "parameters: {happiness_gain: 1.0}\n",
+                          "parameters.happiness_gain", "unknown parameter"),
+    "parameter out of range": (SPEC + "parameters: {spleen: 5.0}\n", "parameters.spleen",
+                               "outside the plausible range"),
 }
 
 

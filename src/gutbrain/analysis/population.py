@@ -159,20 +159,23 @@ def sample_traits(preset: str, n: int, rng: np.random.Generator) -> pd.DataFrame
     return df
 
 
-def _params(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray) -> np.ndarray:
+def _params(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
+            fixed: dict[str, float] | None = None) -> np.ndarray:
     P = np.repeat(base[None, :], len(traits), axis=0)
     for col in traits.columns:
         if col == "life_event":
             continue
         P[:, model.param_index(col)] = traits[col].to_numpy()
+    for name, value in (fixed or {}).items():  # overrides win over sampled traits
+        P[:, model.param_index(name)] = value
     # tryptophan intake scales with protein, protein with fibre-poor/rich diets: kept fixed
     return P
 
 
 def _screen(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
-            tol: Tolerances, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
-                                                                 pd.DataFrame]:
-    P = _params(model, traits, base)
+            tol: Tolerances, rng: np.random.Generator, fixed: dict[str, float] | None = None
+            ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    P = _params(model, traits, base, fixed)
     ref = steady_state(model, base, tol=Tolerances(rtol=1e-6))
     burn = steady_states(model, P, ref, days=200.0, tol=tol)
     y = burn.y[:, 0, :]
@@ -207,9 +210,11 @@ def _passes(df: pd.DataFrame, inclusion: dict[str, float]) -> np.ndarray:
 
 def population(preset: str = "general", n: int = 100, seed: int = 0, *,
                inclusion: dict[str, float] | None = None, diet: str = "western",
-               rtol: float = COHORT_RTOL, max_rounds: int = 20) -> Population:
+               rtol: float = COHORT_RTOL, max_rounds: int = 20,
+               parameters: dict[str, float] | None = None) -> Population:
     """Sample n persons of a preset (general, healthy, depressed, low_grade_inflammation),
-    screened on their simulated baseline. Deterministic for a seed."""
+    screened on their simulated baseline. Deterministic for a seed. ``parameters`` fixes
+    model parameters for everyone (also over sampled traits)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown population preset {preset!r}; expected one of "
                          f"{', '.join(PRESETS)}")
@@ -217,6 +222,9 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
         raise ValueError(f"n must be positive, got {n}")
     model = compile_model()
     base = person_parameters(model, Scenario(name="population", diet=diet))
+    fixed = dict(parameters or {})
+    for name, value in fixed.items():
+        base[model.param_index(name)] = value
     crit = {**PRESETS[preset].inclusion, **(inclusion or {})}
     rng = np.random.default_rng(seed)
     tol = Tolerances(rtol=rtol)
@@ -227,7 +235,7 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
         batch = max(16, int((n - total) * 1.3 / max(0.05, rate)))
         drawn += batch
         traits = sample_traits(preset, batch, rng)
-        P, y, scr = _screen(model, traits, base, tol, rng)
+        P, y, scr = _screen(model, traits, base, tol, rng, fixed)
         ok = _passes(scr, crit)
         kept_t.append(traits[ok])
         kept_p.append(P[ok])

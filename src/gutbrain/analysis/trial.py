@@ -368,7 +368,8 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
               progress=None) -> tuple[dict[str, Any], pd.DataFrame, Population]:
     """Sample the population, simulate every arm and analyse; write files if ``out``."""
     pop = population(spec.population.preset, spec.population.n, spec.population.seed,
-                     inclusion=spec.population.inclusion or None, diet=spec.diet)
+                     inclusion=spec.population.inclusion or None, diet=spec.diet,
+                     parameters=spec.parameters or None)
     outdir = Path(out) if out else None
     persons = run_persons(spec, pop, outdir, workers, scheduler, progress)
     traits = pop.traits.add_prefix("trait_")
@@ -380,7 +381,7 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
     result["design"] = {"days": spec.days, "run_in_days": spec.run_in_days,
                         "diet": spec.diet, "rtol": COHORT_RTOL,
                         "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD,
-                        "biomarker_cv": BIOMARKER_CV}
+                        "biomarker_cv": BIOMARKER_CV, "parameters": spec.parameters}
     if power:
         result["power"] = power_analysis(spec, persons, power)
     if outdir:

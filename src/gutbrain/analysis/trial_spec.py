@@ -72,6 +72,25 @@ class TrialSpec(_Strict):
     diet: str = "western"
     arms: dict[str, list[Intervention]]
     outcomes: list[str] = Field(min_length=1)
+    # model parameter overrides for every person, screening included (e.g. a vagotomy trial,
+    # or a calibration run); a sampled trait named here is fixed at this value for everyone
+    parameters: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameters(cls, v: dict[str, float]) -> dict[str, float]:
+        from gutbrain.model import build_model
+
+        known = {p.name: p for p in build_model().parameters}
+        for name, value in v.items():
+            if name not in known:
+                raise ValueError(f"parameters.{name}: unknown parameter; expected a model "
+                                 "parameter (see `gutbrain params`)")
+            p = known[name]
+            if not (p.low <= value <= p.high):
+                raise ValueError(f"parameters.{name}: {value} is outside the plausible range "
+                                 f"[{p.low}, {p.high}] {p.unit}")
+        return v
 
     @field_validator("diet")
     @classmethod
