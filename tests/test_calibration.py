@@ -62,12 +62,15 @@ def test_model_carries_the_fitted_values(record):
     assert len(rec["starts"]) >= 1 and all(math.isfinite(s["cost"]) for s in rec["starts"])
 
 
-def test_residual_is_zero_at_the_centre_and_one_at_the_edges():
+def test_residual_prefers_inside_to_centred():
     fit = _fit_module()
     t = _target([2.0, 4.0])
     assert fit.residual(t, 3.0) == 0.0
-    assert fit.residual(t, 4.0) == pytest.approx(1.0)
-    assert fit.residual(t, 2.0) == pytest.approx(-1.0)
+    assert fit.residual(t, 4.0) == pytest.approx(fit.INSIDE_WEIGHT)
+    assert fit.residual(t, 2.0) == pytest.approx(-fit.INSIDE_WEIGHT)
+    # half a half-width outside costs more than the whole way from centre to edge inside
+    assert abs(fit.residual(t, 4.5)) > 2 * abs(fit.residual(t, 4.0))
+    assert fit.residual(t, 4.5) == pytest.approx(fit.INSIDE_WEIGHT + 0.5 * fit.OUTSIDE_SLOPE)
     assert fit.residual(t, float("nan")) == 10.0
     lower_only = _target([1.0, None])
     assert fit.residual(lower_only, 5.0) == 0.0

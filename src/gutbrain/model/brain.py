@@ -79,7 +79,7 @@ parameters = (
               "person's depression vulnerability (shifts the set point)", "trait"),
     Parameter("anxiety_trait", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's trait anxiety", "trait"),
-    Parameter("d0", -2.23, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("d0", -2.21, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy PHQ-9 ~3 (Kocalevent "
               "2013)", -5.0, 0.0,
               "depression set point"),
@@ -94,7 +94,7 @@ parameters = (
               "depression drive per unit loss of vagal afferent signal"),
     Parameter("d_self", 2.0, "1", "calibrated: rumination sustains episodes (< 4 keeps one "
               "stable state)", 0.0, 3.9, "self-reinforcement of depression"),
-    Parameter("x0", -2.14, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("x0", -2.12, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy GAD-7 ~3 (Löwe 2008)",
               -5.0, 0.0,
               "anxiety set point"),

@@ -63,12 +63,12 @@ parameters = (
     Parameter("k_lab_hpa", 20.0, "1", "calibrated: a 15-min TSST raises cortisol ~60% with the "
               "peak 20-40 min after it ends (Kirschbaum 1993; Dickerson & Kemeny 2004)", 0.0,
               50.0, "CRH drive increase during an acute laboratory stressor"),
-    Parameter("k_il6_hpa", 36.5, "1", "calibrated: host-hpa.lps.cortisol-peak-lag, "
+    Parameter("k_il6_hpa", 41.6, "1", "calibrated: host-hpa.lps.cortisol-peak-lag, "
               "host-hpa.lps.evening-vs-morning-cortisol (calibration/fit.py hpa_endotoxin): "
-              "cortisol peaks 2.5 h after 2 ng/kg endotoxin at ~23 ug/dL (Schreiber 1993), "
-              "2x larger at the nadir (Pollmächer 1996)",
+              "cortisol peaks 2.5 h after 2 ng/kg endotoxin (Schreiber 1993), 2.3x larger "
+              "at the nadir (Pollmächer 1996: ~2x)",
               0.0, 60.0, "maximal cytokine drive of CRH relative to the circadian peak drive"),
-    Parameter("K_il6_hpa", 74.6, "pg/mL", "calibrated: host-hpa.lps.cortisol-peak-lag, "
+    Parameter("K_il6_hpa", 107.0, "pg/mL", "calibrated: host-hpa.lps.cortisol-peak-lag, "
               "host-hpa.lps.evening-vs-morning-cortisol (with k_il6_hpa): only endotoxin-size "
               "IL-6 moves CRH (Hill n = 2; MDD-range IL-6 of a few pg/mL adds < 0.2%)",
               10.0, 1000.0, "IL-6 giving half-maximal CRH stimulation"),

@@ -41,8 +41,10 @@ parameters = tuple(
         Parameter("K_gc_immune", 1.0, "1", "calibrated: cortisol at 2x its mean halves no more "
                   "than a third of cytokine output (Yakimchuk 2019 SBML structure)", 0.2, 5.0,
                   "relative cortisol giving half-maximal immune suppression"),
-        Parameter("cap_gain", 0.11, "1", "calibrated: vagus stimulation (tone 1 → 5) cuts the "
-                  "endotoxin TNF peak ~50% (40-80%: Borovikova 2000; Huston 2006)", 0.0, 2.0,
+        Parameter("cap_gain", 0.107, "1", "calibrated: vagus.cap.tnf-peak-cut, vagus.cap."
+                  "spleen-off-residual (calibration/fit.py cholinergic_antiinflammatory): vagus "
+                  "stimulation (tone 1 → 5) cuts the endotoxin TNF peak ~60% (40-80%: "
+                  "Borovikova 2000; Huston 2006)", 0.0, 2.0,
                   "gain of the cholinergic anti-inflammatory pathway"),
         Parameter("spleen", 1.0, "1", "1 = intact; 0 = splenectomy removes the CAP "
                   "(Huston 2006 J Exp Med 203:1623)", 0.0, 1.0, "spleen present"),

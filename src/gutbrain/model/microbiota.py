@@ -207,8 +207,10 @@ def _build() -> Module:
         Parameter("K_ac_boost", 5.0, "mM", "calibrated: acetate co-consumption by butyrate "
                   "producers saturates at a few mM (Duncan 2004)", 0.5, 30.0,
                   "half-saturation of acetate co-consumption"),
-        Parameter("a_Z", 7.3, "1/d", "calibrated: whole-colon TSCFA ~90-100 mM (Cummings 1987) and "
-                  ">= 90% absorbed (Topping & Clifton 2001); "
+        Parameter("a_Z", 7.22, "1/d", "calibrated: microbial.colon.scfa-absorbed-fraction, "
+                  "microbial.colon.tscfa, microbial.colon.ph, microbial.colon.scfa-production "
+                  "(calibration/fit.py colon_scfa_absorption); whole-colon TSCFA ~90-100 mM "
+                  "(Cummings 1987) and >= 90% absorbed (Topping & Clifton 2001); "
                   "within Kettle 2022 regional fits 4.2-25.2 /d (Ruppin 1980: 9.6)", 4.0, 25.0,
                   "SCFA absorption rate"),
         Parameter("ph_intercept", 8.02, "pH", MICROPOPGUT + " pH = 8.02 - 0.0174 TSCFA", 7.5,
