@@ -54,6 +54,18 @@ D5, D6, D7 = 701980252875/199316789632, -1453857185/822651844, 69997945/29380423
 
 
 @njit(cache=True, nogil=True)
+def _dense_row(th, h, y, y1, k1, k3, k4, k5, k6, k7, row):
+    """Dormand-Prince dense output at fraction th of the accepted step [t, t + h]."""
+    for i in range(row.shape[0]):
+        ydiff = y1[i] - y[i]
+        bspl = h * k1[i] - ydiff
+        r3 = ydiff - h * k7[i] - bspl
+        r4 = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i]
+                  + D7 * k7[i])
+        row[i] = y[i] + th * (ydiff + (1.0 - th) * (bspl + th * (r3 + (1.0 - th) * r4)))
+
+
+@njit(cache=True, nogil=True)
 def solve(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, info):
     """Integrate over segments [tb[k], tb[k+1]] with parameters P[k]; bolus[k] is added to the
     state at tb[k]. Fills Y_out at t_out (dense output). Returns a status code; info holds
@@ -151,15 +163,7 @@ def solve(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, 
                 # and with its inputs (post-event), except at the very end
                 while j < n_out and t_out[j] <= t + h and (
                         t_out[j] < t_end or seg == tb.shape[0] - 2):
-                    th = (t_out[j] - t) / h
-                    for i in range(n):
-                        ydiff = y1[i] - y[i]
-                        bspl = h * k1[i] - ydiff
-                        r3 = ydiff - h * k7[i] - bspl
-                        r4 = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i]
-                                  + D6 * k6[i] + D7 * k7[i])
-                        Y_out[j, i] = y[i] + th * (ydiff + (1.0 - th) * (
-                            bspl + th * (r3 + (1.0 - th) * r4)))
+                    _dense_row((t_out[j] - t) / h, h, y, y1, k1, k3, k4, k5, k6, k7, Y_out[j])
                     j += 1
                 t = t_end if last else t + h
                 clipped = False
@@ -329,15 +333,7 @@ def solve_lanes(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y
             if en <= 1.0:
                 while j < n_out and t_out[j] <= t + h and (
                         t_out[j] < t_end or seg == tb.shape[0] - 2):
-                    th = (t_out[j] - t) / h
-                    for i in range(nl):
-                        ydiff = y1[i] - y[i]
-                        bspl = h * k1[i] - ydiff
-                        r3 = ydiff - h * k7[i] - bspl
-                        r4 = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i]
-                                  + D6 * k6[i] + D7 * k7[i])
-                        Y_out[j, i] = y[i] + th * (ydiff + (1.0 - th) * (
-                            bspl + th * (r3 + (1.0 - th) * r4)))
+                    _dense_row((t_out[j] - t) / h, h, y, y1, k1, k3, k4, k5, k6, k7, Y_out[j])
                     j += 1
                 t = t_end if last else t + h
                 clipped = False
