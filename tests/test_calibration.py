@@ -89,3 +89,48 @@ def test_overrides_reach_every_run_but_never_replace_a_runs_own():
     assert trial["trial"]["parameters"] == {"spleen": 1.0}
     with pytest.raises(ValueError, match="only scenario and trial protocols"):
         fit.with_parameters({"experiment": "microbe_free"}, {"spleen": 1.0})
+
+
+PROVENANCE = ROOT / "results_provenance.json"
+
+
+def _calibrated_parameters():
+    return [p for p in build_model().parameters if "calibrated" in p.source.lower()]
+
+
+def test_every_calibrated_parameter_names_the_targets_it_is_calibrated_against():
+    from gutbrain.analysis.validation import load_targets
+
+    ids = {t.id for t in load_targets()}
+    bare = [p.name for p in _calibrated_parameters() if not any(i in p.source for i in ids)]
+    assert not bare, f"calibrated parameters naming no validation target: {bare}"
+
+
+def test_named_targets_exist():
+    from gutbrain.analysis.validation import load_targets
+    from gutbrain.model import calibration_targets
+
+    ids = {t.id for t in load_targets()}
+    for name, named in calibration_targets().items():
+        assert build_model().parameter(name)  # raises on a stale parameter name
+        assert set(named) <= ids, f"{name}: unknown targets {set(named) - ids}"
+
+
+def test_provenance_record_matches_the_model_and_shows_sensitivity():
+    """The screen (calibration/provenance.py) was run on the current values, and every named
+    target really moves with its parameter."""
+    from gutbrain.model import calibration_targets
+
+    record = json.loads(PROVENANCE.read_text())
+    spec = build_model()
+    for name, named in calibration_targets().items():
+        row = record[name]
+        assert spec.parameter(name).value == pytest.approx(row["value"], rel=1e-9), (
+            f"{name} changed since the provenance screen; rerun calibration/provenance.py")
+        assert row["named"] == named
+        by_id = {r["id"]: r for r in row["targets"]}
+        for i in named:
+            assert abs(by_id[i]["sensitivity"]) >= 0.1, (name, i, by_id[i])
+        if not named:  # an unidentified value may not be presented as calibrated
+            assert "calibrated" not in spec.parameter(name).source
+            assert "no validation target constrains it" in spec.parameter(name).source

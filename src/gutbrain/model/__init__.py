@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from functools import lru_cache
+from importlib.resources import files
 
 from gutbrain.model import barrier, brain, diet, hpa, immune, microbiota, tryptophan
 from gutbrain.model.spec import (
@@ -25,4 +28,25 @@ def build_model() -> ModelSpec:
     """Assemble every module of DESIGN §3.1 into one model specification."""
     modules = [diet.MODULE, microbiota.MODULE, barrier.MODULE, immune.MODULE, hpa.MODULE,
                tryptophan.MODULE, brain.MODULE]
+    targets = calibration_targets()
+    modules = [dataclasses.replace(m, parameters=tuple(_name_targets(p, targets)
+                                                       for p in m.parameters))
+               for m in modules]
     return ModelSpec(name="gutbrain", version=MODEL_VERSION, modules=modules)
+
+
+def calibration_targets() -> dict[str, list[str]]:
+    """Validation targets each hand-tuned parameter is calibrated against: the targets that
+    move when the value moves, as measured by calibration/provenance.py. An empty list: the
+    screen found no target that constrains the value (it is an assumption)."""
+    text = files("gutbrain.model").joinpath("calibration_targets.json").read_text()
+    return json.loads(text)
+
+
+def _name_targets(p: Parameter, targets: dict[str, list[str]]) -> Parameter:
+    if p.name not in targets:
+        return p
+    ids = targets[p.name]
+    note = (f"calibrated against targets: {', '.join(ids)}" if ids else
+            "no validation target constrains it (calibration/results_provenance.json)")
+    return dataclasses.replace(p, source=f"{p.source}; {note}")

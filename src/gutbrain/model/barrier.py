@@ -11,7 +11,7 @@ from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Speci
 parameters = (
     Parameter("k_barrier", 0.5, "1/d", "epithelial renewal every 3-5 d (Barker 2014 Nat Rev Mol "
               "Cell Biol); tight junctions faster", 0.1, 5.0, "barrier relaxation rate"),
-    Parameter("bu_colonocyte_frac", 0.05, "1", "calibrated: colonocytes oxidise butyrate, so "
+    Parameter("bu_colonocyte_frac", 0.05, "1", "assumed: colonocytes oxidise butyrate, so "
               "luminal 20-60 mM → 1-3 mM at the crypt (Kaiko 2016 Cell 165:1708; Peng 2009 "
               "optimum 2 mM)", 0.01, 1.0,
               "colonocyte-facing share of luminal butyrate"),
@@ -19,24 +19,24 @@ parameters = (
               "~2 mM)", 0.2, 5.0, "colonocyte butyrate giving half-maximal barrier support"),
     Parameter("K_bu_toxic", 8.0, "mM", "Peng 2009: 8 mM lowers TER (apoptosis)", 3.0, 20.0,
               "colonocyte butyrate at which the barrier support halves again"),
-    Parameter("barrier_base", 0.6, "1", "calibrated: germ-free/low-SCFA barrier still largely "
+    Parameter("barrier_base", 0.6, "1", "assumed: germ-free/low-SCFA barrier still largely "
               "intact", 0.0, 2.0, "barrier support without butyrate"),
     Parameter("barrier_akk", 0.3, "1", "Akkermansia restores mucus thickness (Everard 2013 "
-              "PNAS 110:9066); calibrated", 0.0, 1.0, "barrier support from Akkermansia"),
-    Parameter("K_akk", 0.02, "1", "calibrated: half effect at 2% relative abundance", 0.001,
+              "PNAS 110:9066); assumed", 0.0, 1.0, "barrier support from Akkermansia"),
+    Parameter("K_akk", 0.02, "1", "assumed: half effect at 2% relative abundance", 0.001,
               0.2, "Akkermansia share giving half its barrier support"),
     Parameter("barrier_harm_tnf", 0.02, "1/(pg/mL)", "TNF opens tight junctions (Ma 2004 Am J "
-              "Physiol); calibrated: TNF 50 pg/mL halves integrity", 0.0, 0.2,
+              "Physiol); assumed: TNF 50 pg/mL halves integrity", 0.0, 0.2,
               "barrier harm per pg/mL TNF"),
     Parameter("barrier_harm_stress", 0.4, "1", "psychological stress raises permeability via "
-              "CRH/mast cells (Vanuytsel 2014 Gut 63:1293); calibrated", 0.0, 2.0,
+              "CRH/mast cells (Vanuytsel 2014 Gut 63:1293); assumed", 0.0, 2.0,
               "barrier harm per unit perceived stress"),
     Parameter("barrier_harm_protein", 0.005, "L*d/g", "protein fermentation products (phenols, "
               "H2S, NH3) impair barrier (Windey 2012 Mol Nutr Food Res); calibrated", 0.0, 0.05,
               "barrier harm per g/L/d protein fermented"),
-    Parameter("barrier_bu_max", 2.0, "1", "calibrated: healthy integrity ~0.85 with ~2 mM "
+    Parameter("barrier_bu_max", 2.0, "1", "assumed: healthy integrity ~0.85 with ~2 mM "
               "colonocyte butyrate", 0.5, 5.0, "maximal barrier support from butyrate"),
-    Parameter("barrier_wear", 0.1, "1", "calibrated: baseline wear (shear, bile, turnover)",
+    Parameter("barrier_wear", 0.1, "1", "assumed: baseline wear (shear, bile, turnover)",
               0.01, 1.0, "damage present in every gut"),
     Parameter("k_translocation", 2.0, "ng/kg/d per g/L", "calibrated: baseline endotoxin "
               "adds ~1 pg/mL IL-6 (healthy IL-6 ~1.5 pg/mL; Cani 2007)", 0.0, 20.0,
@@ -45,7 +45,7 @@ parameters = (
               "chylomicrons (Cani 2007 Diabetes 56:1761); calibrated", 0.0, 0.05,
               "relative increase of LPS absorption per g/d dietary fat"),
     Parameter("lps_potency_commensal", 0.05, "1", "Bacteroides lipid A is far less "
-              "TLR4-active than E. coli's (Vatanen 2016 Cell 165:842); calibrated", 0.0, 0.5,
+              "TLR4-active than E. coli's (Vatanen 2016 Cell 165:842); assumed", 0.0, 0.5,
               "endotoxic potency of Bacteroides/Akkermansia LPS relative to Enterobacteriaceae"),
     Parameter("kE", 24.24, "1/d", "Windoloski 2024 kE = 1.01 /h", 5.0, 100.0,
               "plasma endotoxin clearance"),

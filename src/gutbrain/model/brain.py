@@ -30,27 +30,27 @@ parameters = (
               "half-maximal signal (luminal ~7e-3 g/L at probiotic_survival 0.8); probiotic vs "
               "placebo d ~ -0.24 (Liu 2019)", 1e-4, 0.1,
               "transient lactic-acid bacteria giving half-maximal vagal signal"),
-    Parameter("k_vagal", 1 / 14, "1/d", "HRV rises over 4-8 weeks of training (calibrated)",
+    Parameter("k_vagal", 1 / 14, "1/d", "HRV rises over 4-8 weeks of training (assumed)",
               0.01, 1.0, "efferent vagal tone relaxation rate"),
-    Parameter("v_mind", 0.3, "1", "meditation raises HRV (Zou 2018); calibrated", 0.0, 1.0,
+    Parameter("v_mind", 0.3, "1", "meditation raises HRV (Zou 2018); assumed", 0.0, 1.0,
               "maximal vagal tone gain from mindfulness"),
-    Parameter("v_ex", 0.3, "1", "aerobic training raises HRV (Sandercock 2005); calibrated",
+    Parameter("v_ex", 0.3, "1", "aerobic training raises HRV (Sandercock 2005); assumed",
               0.0, 1.0, "maximal vagal tone gain from exercise"),
     Parameter("v_stress", 0.4, "1", "chronic stress lowers HRV (Kim 2018 Psychiatry "
-              "Investig); calibrated", 0.0, 1.0, "vagal tone loss per unit perceived stress"),
+              "Investig); assumed", 0.0, 1.0, "vagal tone loss per unit perceived stress"),
     Parameter("vagal_stimulation", 0.0, "1", "scenario input (VNS, relative tone added)", 0.0,
               10.0, "electrical vagus-nerve stimulation", "input"),
     # neuroinflammation and plasticity
     Parameter("k_neuroinflam", 0.5, "1/d", "microglial activation persists days after "
-              "endotoxin (calibrated)", 0.05, 5.0, "neuroinflammation relaxation rate"),
+              "endotoxin (assumed)", 0.05, 5.0, "neuroinflammation relaxation rate"),
     Parameter("n_il6", 1.0, "1", "calibrated: peripheral IL-6 signals to the brain (Dantzer "
               "2008)", 0.0, 5.0, "neuroinflammation gain of IL-6"),
-    Parameter("K_n_il6", 5.0, "pg/mL", "calibrated: MDD-range IL-6 (+1.8 pg/mL, Dowlati 2010) "
+    Parameter("K_n_il6", 5.0, "pg/mL", "assumed: MDD-range IL-6 (+1.8 pg/mL, Dowlati 2010) "
               "is felt centrally", 1.0, 500.0, "IL-6 half-saturation"),
-    Parameter("n_tnf", 1.0, "1", "calibrated: TNF signals to the brain (Dantzer 2008)", 0.0,
+    Parameter("n_tnf", 1.0, "1", "assumed: TNF signals to the brain (Dantzer 2008)", 0.0,
               5.0, "neuroinflammation gain of TNF"),
-    Parameter("K_n_tnf", 40.0, "pg/mL", "calibrated", 1.0, 500.0, "TNF half-saturation"),
-    Parameter("n_ifn", 0.8, "1", "calibrated: IFN-α causes major depression in ~30% of "
+    Parameter("K_n_tnf", 40.0, "pg/mL", "assumed", 1.0, 500.0, "TNF half-saturation"),
+    Parameter("n_ifn", 0.8, "1", "assumed: IFN-α causes major depression in ~30% of "
               "patients (Raison 2009), a moderate mean rise",
               0.0, 10.0, "neuroinflammation gain of IFN-α"),
     Parameter("il6_ref", 1.2, "pg/mL", "healthy reference IL-6 (model baseline)", 0.3, 5.0,
@@ -59,7 +59,7 @@ parameters = (
               20.0, "reference TNF"),
     Parameter("k_plasticity", 1 / 14, "1/d", "BDNF and spine density change over weeks "
               "(Duman 2006)", 0.01, 0.5, "plasticity relaxation rate"),
-    Parameter("p_cort", 0.3, "1", "glucocorticoids suppress BDNF (Duman 2006); calibrated",
+    Parameter("p_cort", 0.3, "1", "glucocorticoids suppress BDNF (Duman 2006); assumed",
               0.0, 2.0, "plasticity loss per unit excess cortisol"),
     Parameter("p_inflam", 0.3, "1", "calibrated", 0.0, 2.0,
               "plasticity loss per unit neuroinflammation"),
@@ -67,13 +67,13 @@ parameters = (
               "Psychiatr Res); calibrated: +150 min/week in depression gives g 1.1 (target "
               "clinical.exercise.depression, Cooney 2013; 0.2 gave 1.9)", 0.0, 1.0,
               "plasticity gain at 150 min/week"),
-    Parameter("p_5ht", 0.3, "1", "serotonin supports plasticity (calibrated)", 0.0, 2.0,
+    Parameter("p_5ht", 0.3, "1", "serotonin supports plasticity (assumed)", 0.0, 2.0,
               "plasticity gain per unit brain 5-HT"),
     # mood
     Parameter("k_depression", 1 / 21, "1/d", "depressive symptoms change over weeks "
               "(placebo/antidepressant trajectories, Furukawa 2016)", 0.01, 0.3,
               "depression relaxation rate"),
-    Parameter("k_anxiety", 1 / 10, "1/d", "anxiety symptoms change faster (calibrated)", 0.02,
+    Parameter("k_anxiety", 1 / 10, "1/d", "anxiety symptoms change faster (assumed)", 0.02,
               0.5, "anxiety relaxation rate"),
     Parameter("vulnerability", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's depression vulnerability (shifts the set point)", "trait"),
@@ -84,8 +84,8 @@ parameters = (
               "2013)", -5.0, 0.0,
               "depression set point"),
     Parameter("d_inflam", 1.0, "1", "inflammation-depression link (Dowlati 2010; Osimo 2020);"
-              " calibrated", 0.0, 5.0, "depression drive per unit neuroinflammation"),
-    Parameter("d_5ht", 2.0, "1", "calibrated", 0.0, 10.0, "depression drive per unit 5-HT loss"),
+              " assumed", 0.0, 5.0, "depression drive per unit neuroinflammation"),
+    Parameter("d_5ht", 2.0, "1", "assumed", 0.0, 10.0, "depression drive per unit 5-HT loss"),
     Parameter("d_plasticity", 2.0, "1", "calibrated", 0.0, 10.0,
               "depression drive per unit plasticity loss"),
     Parameter("d_stress", 1.5, "1", "chronic stress predicts depression (Hammen 2005); "
@@ -105,7 +105,7 @@ parameters = (
               "calibrated: probiotic anxiety g -0.19 in 1200 persons (target clinical.probiotic."
               "anxiety-depressed, Liu 2019 d -0.10)", 0.0, 5.0,
               "anxiety drive per unit loss of vagal afferent signal"),
-    Parameter("x_inflam", 0.5, "1", "calibrated", 0.0, 3.0,
+    Parameter("x_inflam", 0.5, "1", "assumed", 0.0, 3.0,
               "anxiety drive per unit neuroinflammation"),
     Parameter("x_depression", 1.5, "1", "depression-anxiety comorbidity (calibrated)", 0.0,
               5.0, "anxiety drive per unit depression"),

@@ -37,7 +37,7 @@ parameters = (
               "colonic transit time; washout rate = 1/transit", "trait"),
     Parameter("f_fiber_colon", 0.9, "1", "most NSP escapes small-intestinal digestion "
               "(Cummings & Macfarlane 1991)", 0.6, 1.0, "fraction of fibre reaching the colon"),
-    Parameter("f_sugar_colon", 0.03, "1", "calibrated: 1-5 g/d malabsorbed sugars/fructose "
+    Parameter("f_sugar_colon", 0.03, "1", "assumed: 1-5 g/d malabsorbed sugars/fructose "
               "(Rumessen 1992)", 0.0, 0.2, "fraction of simple sugars reaching the colon"),
     Parameter("f_prebiotic_colon", 0.95, "1", "inulin/FOS are not digested (Roberfroid 2007)",
               0.7, 1.0, "fraction of prebiotic oligosaccharides reaching the colon"),

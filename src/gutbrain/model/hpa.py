@@ -57,10 +57,10 @@ parameters = (
               "delay of the awakening drive after waking"),
     Parameter("wake_time", 7.0 / 24, "d", "reference wake time 07:00", 0.15, 0.45,
               "clock time of waking", "trait"),
-    Parameter("k_stress_hpa", 1.25, "1", "calibrated: stress level 0.8 doubles the drive "
+    Parameter("k_stress_hpa", 1.25, "1", "assumed: stress level 0.8 doubles the drive "
               "(Karin 2020 u = 2 chronic-stress scenario)", 0.0, 5.0,
               "relative rise of CRH drive per unit perceived stress"),
-    Parameter("k_lab_hpa", 20.0, "1", "calibrated: a 15-min TSST raises cortisol ~60% with the "
+    Parameter("k_lab_hpa", 20.0, "1", "assumed: a 15-min TSST raises cortisol ~60% with the "
               "peak 20-40 min after it ends (Kirschbaum 1993; Dickerson & Kemeny 2004)", 0.0,
               50.0, "CRH drive increase during an acute laboratory stressor"),
     Parameter("k_il6_hpa", 41.6, "1", "calibrated: host-hpa.lps.cortisol-peak-lag, "
@@ -73,11 +73,11 @@ parameters = (
               "IL-6 moves CRH (Hill n = 2; MDD-range IL-6 of a few pg/mL adds < 0.2%)",
               10.0, 1000.0, "IL-6 giving half-maximal CRH stimulation"),
     Parameter("k_aff_hpa", 0.5, "1", "vagal afferents damp stress-induced corticosterone "
-              "(Bravo 2011 PNAS 108:16050); calibrated", 0.0, 3.0,
+              "(Bravo 2011 PNAS 108:16050); assumed", 0.0, 3.0,
               "CRH damping per unit rise of vagal afferent signal"),
     Parameter("a_gr", 0.3, "1", "chronic cortisol down-regulates GR (Pariante & Lightman "
               "2008); calibrated", 0.0, 1.0, "GR down-regulation per unit excess cortisol"),
-    Parameter("k_gr", 1 / 14, "1/d", "GR expression adapts over ~2 weeks (calibrated)", 0.01,
+    Parameter("k_gr", 1 / 14, "1/d", "GR expression adapts over ~2 weeks (assumed)", 0.01,
               1.0, "GR sensitivity relaxation rate"),
     Parameter("gr_sensitivity", 1.0, "1", "trait; GR resistance in depression (Pariante 2008)",
               0.3, 2.0, "person's glucocorticoid-receptor sensitivity", "trait"),

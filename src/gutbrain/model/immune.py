@@ -38,7 +38,7 @@ parameters = tuple(
         Parameter("inflammatory_gain", 1.0, "1", "trait; adiposity and genotype scale innate "
                   "cytokine output (Osimo 2019: CRP > 3 mg/L in ~27% of depressed)", 0.3, 5.0,
                   "person's innate cytokine production gain", "trait"),
-        Parameter("K_gc_immune", 1.0, "1", "calibrated: cortisol at 2x its mean halves no more "
+        Parameter("K_gc_immune", 1.0, "1", "assumed: cortisol at 2x its mean halves no more "
                   "than a third of cytokine output (Yakimchuk 2019 SBML structure)", 0.2, 5.0,
                   "relative cortisol giving half-maximal immune suppression"),
         Parameter("cap_gain", 0.107, "1", "calibrated: vagus.cap.tnf-peak-cut, vagus.cap."
@@ -60,17 +60,17 @@ parameters = tuple(
                   "at 150 min/week exercise"),
         Parameter("ifn_alpha", 0.0, "MIU/week", "scenario input (IFN-α therapy)", 0.0, 100.0,
                   "interferon-α exposure", "input"),
-        Parameter("K_ifn", 9.0, "MIU/week", "calibrated: standard 3 MIU 3x/week regimen is "
+        Parameter("K_ifn", 9.0, "MIU/week", "assumed: standard 3 MIU 3x/week regimen is "
                   "half-maximal", 1.0, 50.0, "IFN-α exposure giving half-maximal effect"),
         Parameter("k6_ifn", 2.0, "pg/mL/d", "IFN-α raises IL-6 within weeks (Raison 2009 Biol "
-                  "Psychiatry 65:296); calibrated", 0.0, 20.0,
+                  "Psychiatry 65:296); assumed", 0.0, 20.0,
                   "extra basal IL-6 production under IFN-α"),
         Parameter("k10_treg", 1.0, "pg/mL/d", "butyrate induces colonic Tregs (Furusawa 2013 "
-                  "Nature 504:446); calibrated small", 0.0, 10.0,
+                  "Nature 504:446); assumed small", 0.0, 10.0,
                   "IL-10 production by butyrate-induced Tregs"),
         Parameter("k_crp_syn", 0.8, "mg/L/d per pg/mL", "calibrated: IL-6 1.5 pg/mL ↔ CRP "
                   "~1.4 mg/L (population medians)", 0.1, 5.0, "hepatic CRP synthesis per IL-6"),
-        Parameter("K_crp6", 200.0, "pg/mL", "calibrated: CRP peaks ~20-40 mg/L a day after "
+        Parameter("K_crp6", 200.0, "pg/mL", "assumed: CRP peaks ~20-40 mg/L a day after "
                   "2 ng/kg endotoxin", 20.0, 2000.0, "IL-6 saturating CRP synthesis"),
         Parameter("k_crp", 0.875, "1/d", "CRP half-life 19 h (Pepys & Hirschfield 2003 J Clin "
                   "Invest 111:1805)", 0.5, 1.5, "CRP clearance"),

@@ -150,6 +150,9 @@ CALIBRATED_C_SELF = {
     "enterobacteriaceae": 2.279,
     "spore_formers": 0.0002575,
 }
+# guild_composition.py never lowers c_self below 1e-4 L/g/d; guilds there (and spore formers
+# at 2.6e-4, ~1/1000 of the others) are held by their substrates, not by crowding
+C_SELF_FLOOR = 1e-3
 _SHARE_SUM = sum(g.target_share for g in GUILDS)
 
 
@@ -189,22 +192,22 @@ def _build() -> Module:
     obs: list[Observable] = []
 
     params += [
-        Parameter("K_poly", 1.0, "g/L", "calibrated: faecal loss of fermentable carbohydrate "
+        Parameter("K_poly", 1.0, "g/L", "assumed: faecal loss of fermentable carbohydrate "
                   "< 5% (Cummings 1987); microPop uses 0.001 g/L", 0.001, 5.0,
                   "half-saturation of polysaccharide/protein/mucin uptake"),
-        Parameter("K_lac", 0.1, "g/L", "calibrated: faecal lactate < 3 mM (Belenguer 2007)",
+        Parameter("K_lac", 0.1, "g/L", "assumed: faecal lactate < 3 mM (Belenguer 2007)",
                   0.001, 1.0, "half-saturation of lactate uptake"),
-        Parameter("K_h2", 0.01, "g/L", "calibrated: H2 largely consumed in the colon "
+        Parameter("K_h2", 0.01, "g/L", "assumed: H2 largely consumed in the colon "
                   "(Carbonero 2012)", 0.001, 0.1, "half-saturation of H2 uptake"),
         Parameter("Y_lac", 0.111, "g/g", MICROPOP + " (lactate pathway)", 0.05, 0.3,
                   "biomass yield on lactate"),
         Parameter("Y_h2", 0.165, "g/g", MICROPOP + " (0.03 g/g CO2 = 0.165 g/g H2)", 0.05, 0.5,
                   "biomass yield on H2"),
         Parameter("k_lac_out", 2.0, "1/d", "lactate absorption by colonocytes (Belenguer 2007);"
-                  " calibrated", 0.0, 10.0, "lactate loss besides washout"),
+                  " assumed", 0.0, 10.0, "lactate loss besides washout"),
         Parameter("k_h2_out", 20.0, "1/d", "H2 excreted in breath/flatus (Carbonero 2012); "
-                  "calibrated", 1.0, 100.0, "H2 loss by diffusion and flatus"),
-        Parameter("K_ac_boost", 5.0, "mM", "calibrated: acetate co-consumption by butyrate "
+                  "assumed", 1.0, 100.0, "H2 loss by diffusion and flatus"),
+        Parameter("K_ac_boost", 5.0, "mM", "assumed: acetate co-consumption by butyrate "
                   "producers saturates at a few mM (Duncan 2004)", 0.5, 30.0,
                   "half-saturation of acetate co-consumption"),
         Parameter("a_Z", 7.22, "1/d", "calibrated: microbial.colon.scfa-absorbed-fraction, "
@@ -217,7 +220,7 @@ def _build() -> Module:
                   8.5, "colonic pH at zero SCFA"),
         Parameter("ph_slope", 0.0174, "pH/mM", MICROPOPGUT, 0.01, 0.025,
                   "pH drop per mM total SCFA"),
-        Parameter("imm_total", 2e-3, "g/L/d", "calibrated: recovery 2-6 wk after antibiotics "
+        Parameter("imm_total", 2e-3, "g/L/d", "assumed: recovery 2-6 wk after antibiotics "
                   "(Palleja 2018)", 0.0, 0.05, "immigration of all guilds from the "
                   "environment (food, other people), split by healthy composition"),
         Parameter("mass_per_cfu", 3e-13, "g", "E. coli-size cell dry mass ~0.3 pg "
@@ -252,7 +255,7 @@ def _build() -> Module:
                   "acetate ~0.3 g/g (Madigan)", 0.1, 0.6, "biomass yield of respiration"),
         Parameter("K_tnf_gut", 30.0, "pg/mL", "calibrated: nitrate supply rises with mucosal "
                   "TNF (Winter 2013)", 5.0, 200.0, "TNF giving half-maximal gut inflammation"),
-        Parameter("s_lacto_stress", 1.0, "1/d", "calibrated: stress lowers faecal lactobacilli "
+        Parameter("s_lacto_stress", 1.0, "1/d", "assumed: stress lowers faecal lactobacilli "
                   "(Bailey & Coe 1999; Galley 2014)", 0.0, 5.0,
                   "extra loss of Lactobacillus and Bifidobacterium per unit perceived stress"),
     ]
@@ -388,10 +391,14 @@ def _build() -> Module:
                           "g/L/d", "live Bifidobacterium arriving from supplements"))
     for g in GUILDS:
         share = g.target_share / _SHARE_SUM
+        c_self = CALIBRATED_C_SELF[g.name]
+        source = ("fitted by calibration/guild_composition.py to the healthy guild share "
+                  "(target_share) on a Western diet") if c_self > C_SELF_FLOOR else (
+            "driven to the fit floor by calibration/guild_composition.py: this guild is "
+            "substrate-limited below its share, so its self-limitation is negligible and the "
+            "value immaterial")
         params.append(Parameter(
-            f"c_self_{g.name}", CALIBRATED_C_SELF[g.name], "L/g/d", "calibrated: healthy guild "
-            "composition on a Western diet (target_share; calibration/guild_composition.py)",
-            0.0, 10.0,
+            f"c_self_{g.name}", c_self, "L/g/d", source, 0.0, 10.0,
             f"self-limitation of {g.name} (niche crowding, phage; Stein 2013 M_ii < 0)"))
         params.append(Parameter(f"abx_{g.name}", 0.0, "1/d", "scenario input (antibiotic "
                                 "class susceptibility × course)", 0.0, 20.0,

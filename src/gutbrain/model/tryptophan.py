@@ -42,7 +42,7 @@ parameters = (
     Parameter("k_tph_gut", 0.04, "1/d", "1-3% of Trp to serotonin (Badawy 2017), ~90% of it in "
               "the gut (Gershon & Tack 2007)", 0.005, 0.2, "enterochromaffin TPH1 clearance"),
     Parameter("k_trp_other", 0.1, "1/d", "net protein accretion and minor pathways "
-              "(calibrated)", 0.0, 0.5, "other tryptophan use"),
+              "(assumed)", 0.0, 0.5, "other tryptophan use"),
     Parameter("f_tdo_export", 0.1, "1", "calibrated: plasma Kyn 1.8 uM, K/T ~30 umol/mmol; "
               "most hepatic Kyn is degraded in the liver (Stavrum 2013)", 0.02, 0.6,
               "share of hepatic kynurenine exported to plasma"),
@@ -58,7 +58,7 @@ parameters = (
               "(Cummings 1987)", 50.0, 150.0, "reference total SCFA"),
     Parameter("spore_ref", 0.36, "1", "healthy share of spore-forming Clostridia (guild "
               "calibration target)", 0.05, 0.5, "reference spore-former share"),
-    Parameter("k_ec", 2.0, "1/d", "EC 5-HT stores turn over in ~half a day (calibrated)", 0.5,
+    Parameter("k_ec", 2.0, "1/d", "EC 5-HT stores turn over in ~half a day (assumed)", 0.5,
               10.0, "gut serotonin turnover"),
     Parameter("trp_ref", 60.0, "uM", "plasma total Trp 50-80 uM (Badawy 2017)", 40.0, 90.0,
               "reference plasma tryptophan"),
@@ -66,9 +66,9 @@ parameters = (
     Parameter("K_bbb", 15.0, "uM", "calibrated: +-50% plasma Trp moves brain 5-HT < 10% "
               "(Best et al. 2010)", 5.0, 60.0, "Trp half-saturating brain uptake+TPH2"),
     Parameter("k_sb", 4.0, "1/d", "acute Trp depletion lowers mood within 5-7 h (Young 1985);"
-              " calibrated", 0.5, 20.0, "brain serotonin relaxation rate"),
+              " assumed", 0.5, 20.0, "brain serotonin relaxation rate"),
     Parameter("a_5ht_inflam", 0.3, "1", "cytokines up-regulate SERT and divert Trp (Miller "
-              "2013); calibrated", 0.0, 2.0, "brain 5-HT loss per unit neuroinflammation"),
+              "2013); assumed", 0.0, 2.0, "brain 5-HT loss per unit neuroinflammation"),
     Parameter("k_atd", 18.1, "1/d", "calibrated: host-tryptophan.atd.plasma-trp-fall "
               "(calibration/fit.py tryptophan_depletion): an amino-acid drink without Trp "
               "lowers plasma Trp 70-90% within 5-7 h (Young 1985; Moore 2000)", 1.0, 50.0,
