@@ -237,9 +237,9 @@ def test_cli_validate_command(tmp_path):
 
     runner = CliRunner()
     out_json, out_html = tmp_path / "s.json", tmp_path / "r.html"
-    res = runner.invoke(app, ["validate", "--only", "host-hpa.circadian.acrophase", "--only",
-                              "microbial.colon.lactate", "--json", str(out_json), "--html",
-                              str(out_html), "--workers", "1"], env={"COLUMNS": "200"})
+    res = runner.invoke(app, ["validate", "--json", str(out_json), "--html", str(out_html),
+                              "--workers", "1", "--only", "host-hpa.circadian.acrophase",
+                              "microbial.colon.lactate"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "host-hpa.circadian.acrophase" in res.output and "summary" in res.output
     rows = json.loads(out_json.read_text())

@@ -27,6 +27,9 @@ def validate(
                                                    "plots")] = None,
     workers: Annotated[int, typer.Option("--workers", help="worker processes (0 = one per "
                                          "CPU)")] = 1,
+    more: Annotated[list[str] | None, typer.Argument(
+        metavar="[ID]...", help="more selections like --only's, so that "
+        "'--only ID ID ...' works", show_default=False)] = None,
 ) -> None:
     """Run the validation targets (published anchors) and print the scorecard."""
     from gutbrain.analysis.validation import (
@@ -50,6 +53,8 @@ def validate(
         raise typer.Exit(2)
     if workers == 0:
         workers = os.cpu_count() or 1
+    if more:
+        only = [*(only or []), *more]
     try:
         targets = load_targets(tier=tier, only=only)
     except TargetError as exc:  # a malformed target file: the harness cannot run
