@@ -28,7 +28,7 @@ def validate(
     workers: Annotated[int, typer.Option("--workers", help="worker processes (0 = one per "
                                          "CPU)")] = 1,
     more: Annotated[list[str] | None, typer.Argument(
-        metavar="[ID]...", help="more selections like --only's, so that "
+        metavar="ID", help="more selections like --only's, so that "
         "'--only ID ID ...' works", show_default=False)] = None,
 ) -> None:
     """Run the validation targets (published anchors) and print the scorecard."""
