@@ -115,3 +115,14 @@ def test_params_lists_sources_and_observables_lists_units():
     assert res.exit_code == 0 and "Karin" in res.output and "g_cort" in res.output
     res = runner.invoke(app, ["observables"])
     assert res.exit_code == 0 and "ug/dL" in res.output and "phq9" in res.output
+
+
+def test_params_basis_separates_calibrated_from_assumed_values():
+    wide = {"COLUMNS": "400"}
+    res = runner.invoke(app, ["params", "--basis", "assumed"], env=wide)
+    assert res.exit_code == 0 and "k_sb" in res.output and "crh_scale" not in res.output
+    res = runner.invoke(app, ["params", "--basis", "calibrated"], env=wide)
+    assert res.exit_code == 0 and "crh_scale" in res.output and "k_sb" not in res.output
+    assert "host-hpa.circadian.peak" in res.output  # the targets it is calibrated against
+    res = runner.invoke(app, ["params", "--basis", "guessed"])
+    assert res.exit_code == 2 and "--basis" in res.output

@@ -175,20 +175,29 @@ def cohort(
 def params(
     module: Annotated[str | None, typer.Option(help="only this module")] = None,
     kind: Annotated[str | None, typer.Option(help="constant, trait or input")] = None,
+    basis: Annotated[str | None, typer.Option(
+        help="calibrated (names the validation targets it is calibrated against), assumed (no "
+             "target constrains it), reference (cited or definitional) or input")] = None,
 ) -> None:
-    """List every model parameter with value, unit, plausible range and source."""
-    from gutbrain.model import build_model
+    """List every model parameter with value, unit, plausible range, basis and source."""
+    from gutbrain.model import BASES, build_model, calibration_basis
 
+    if basis is not None and basis not in BASES:
+        err.print(f"[bold red]error:[/] --basis: expected one of {', '.join(BASES)}, got "
+                  f"{basis!r}")
+        raise typer.Exit(2)
     spec = build_model()
-    table = Table("module", "name", "value", "unit", "range", "kind", "source", show_lines=False)
+    table = Table("module", "name", "value", "unit", "range", "kind", "basis", "source",
+                  show_lines=False)
     for m in spec.modules:
         if module and m.name != module:
             continue
         for p in m.parameters:
-            if kind and p.kind != kind:
+            b = calibration_basis(p)
+            if (kind and p.kind != kind) or (basis and b != basis):
                 continue
             table.add_row(m.name, p.name, f"{p.value:.4g}", p.unit, f"{p.low:.3g}–{p.high:.3g}",
-                          p.kind, p.source)
+                          p.kind, b, p.source)
     out.print(table)
 
 

@@ -20,7 +20,9 @@ from gutbrain.model.spec import (
 MODEL_VERSION = "0.1.0"
 
 __all__ = ["Assignment", "Module", "ModelSpec", "Observable", "Parameter", "Species",
-           "build_model", "MODEL_VERSION"]
+           "build_model", "calibration_basis", "calibration_targets", "MODEL_VERSION"]
+
+BASES = ("input", "calibrated", "assumed", "reference")
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +43,19 @@ def calibration_targets() -> dict[str, list[str]]:
     screen found no target that constrains the value (it is an assumption)."""
     text = files("gutbrain.model").joinpath("calibration_targets.json").read_text()
     return json.loads(text)
+
+
+def calibration_basis(p: Parameter) -> str:
+    """Where a value comes from: ``input`` (set by scenarios), ``calibrated`` (fitted or tuned
+    to validation targets its source names), ``assumed`` (no validation target constrains it)
+    or ``reference`` (a cited measurement or model, or a definition such as a reference value)."""
+    if p.kind == "input":
+        return "input"
+    if "no validation target constrains it" in p.source:
+        return "assumed"
+    if "calibrated" in p.source.lower():
+        return "calibrated"
+    return "reference"
 
 
 def _name_targets(p: Parameter, targets: dict[str, list[str]]) -> Parameter:
