@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
@@ -62,7 +63,7 @@ def vexp(x):
     # < 1e-17) in Estrin's scheme (short dependency chains: the rhs is latency-bound);
     # 2^n applied in two halves so that the result under- and overflows like libm
     xc = min(max(x, -746.0), 710.0)
-    n = math.floor(xc * _LOG2E + 0.5)
+    n = np.floor(xc * _LOG2E + 0.5)  # np.floor stays float; math.floor is an int in numba
     r = (xc - n * _LN2_HI) - n * _LN2_LO
     r2 = r * r
     r4 = r2 * r2
@@ -73,7 +74,7 @@ def vexp(x):
                                                         + r * (1.0 / 39916800.0))
     b3 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
     p = (b0 + r4 * b1) + r8 * (b2 + r4 * b3)
-    n1 = math.floor(0.5 * n)
+    n1 = np.floor(0.5 * n)
     y = p * _pow2(n1) * _pow2(n - n1)
     return x if x != x else y
 
@@ -123,7 +124,7 @@ _TWO_PI_LO = 2.4492935982947064e-16
 @njit(nogil=True, error_model="numpy", inline="always")
 def vcos(x):
     # reduce to |r| <= pi, then cos r = 2 cos^2(r/2) - 1 with a Taylor polynomial in (r/2)^2
-    k = math.floor(x * (1.0 / 6.283185307179586) + 0.5)
+    k = np.floor(x * (1.0 / 6.283185307179586) + 0.5)
     r = ((x - k * _TWO_PI_HI) - k * _TWO_PI_MID) - k * _TWO_PI_LO
     h = 0.5 * r
     z = h * h
