@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -118,6 +119,24 @@ def test_vectorisable_maths_special_values():
     assert out[0] == -math.inf and math.isnan(out[1]) and math.isnan(out[4])
     assert out[2] == pytest.approx(math.log(1e-310), rel=1e-15) and out[3] == math.inf
     assert out[5] == 0.0
+
+
+def test_vectorisable_maths_stays_in_vector_registers():
+    """A loop over lanes calling vexp/vlog/vcos compiles to vector code with no
+    float <-> integer conversions: AVX2 has no packed double <-> int64 conversion, so one
+    (e.g. from math.floor, an int in numba) is scalarised and cost the lanes rhs 40 %."""
+
+    @njit(nogil=True, error_model="numpy", fastmath={"contract", "arcp", "nsz"})
+    def lanes(w):
+        for i in range(4):
+            w[4 + i] = vmath.vexp(w[i]) + vmath.vlog(w[i] + 2.0) + vmath.vcos(w[i])
+
+    w = np.ones(8)
+    lanes(w)
+    ir = lanes.inspect_llvm(lanes.signatures[0])
+    assert re.search(r"<[248] x double>", ir), "the lanes loop was not vectorised"
+    assert "fptosi" not in ir and "sitofp" not in ir
+    assert w[4] == pytest.approx(math.exp(1.0) + math.log(3.0) + math.cos(1.0), rel=1e-15)
 
 
 @pytest.fixture(scope="module")
