@@ -31,10 +31,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from fit import PROBLEMS, with_parameters
+from fit import PROBLEMS, evaluate
 
-from gutbrain.analysis.validation.metrics import Context, compute
-from gutbrain.analysis.validation.protocols import run_protocol
 from gutbrain.analysis.validation.targets import Target, load_targets
 from gutbrain.model import build_model
 
@@ -224,22 +222,14 @@ def perturbed(value: float, low: float, high: float) -> float:
     return up if low <= up <= high else value * STEP_DOWN
 
 
-def values_of(targets: list[Target], overrides: dict[str, float]) -> list[float]:
-    out = []
-    for t in targets:
-        runs = run_protocol(with_parameters(t.protocol, overrides) if overrides else t.protocol)
-        out.append(float(compute(Context(runs=runs, data=t.data), t.metric).value))
-    return out
-
-
 def screen(name: str) -> dict[str, Any]:
     """Move one parameter and measure each candidate target (runs in a worker process)."""
     p = build_model().parameter(name)
     by_id = {t.id: t for t in load_targets()}
     targets = [by_id[i] for i in CANDIDATES[name]]
-    base = values_of(targets, {})  # cached between parameters of one worker
+    _, base = evaluate(targets, {})  # simulations are cached between parameters of a worker
     moved = perturbed(p.value, p.low, p.high)
-    after = values_of(targets, {name: moved})
+    _, after = evaluate(targets, {name: moved})
     rows = []
     for t, b, a in zip(targets, base, after, strict=True):
         s = (a - b) / scale_of(t)
@@ -261,6 +251,9 @@ def main(names: list[str]) -> None:
     if missing:
         raise KeyError(f"calibrated parameters without candidate targets: {missing}")
     names = names or sorted(CANDIDATES)
+    if set(names) - set(CANDIDATES):
+        raise SystemExit(f"no candidate targets for {sorted(set(names) - set(CANDIDATES))}; "
+                         f"known: {', '.join(sorted(CANDIDATES))}")
     record = json.loads(RECORD.read_text()) if RECORD.exists() else {}
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2) as pool:

@@ -20,9 +20,12 @@ from gutbrain.model.spec import (
 MODEL_VERSION = "0.1.0"
 
 __all__ = ["Assignment", "Module", "ModelSpec", "Observable", "Parameter", "Species",
-           "build_model", "calibration_basis", "calibration_targets", "MODEL_VERSION"]
+           "build_model", "calibration_basis", "calibration_targets", "BASES", "MODEL_VERSION",
+           "UNCONSTRAINED"]
 
 BASES = ("input", "calibrated", "assumed", "reference")
+# appended to the source of a value the provenance screen found no target for
+UNCONSTRAINED = "no validation target constrains it"
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +54,7 @@ def calibration_basis(p: Parameter) -> str:
     or ``reference`` (a cited measurement or model, or a definition such as a reference value)."""
     if p.kind == "input":
         return "input"
-    if "no validation target constrains it" in p.source:
+    if UNCONSTRAINED in p.source:
         return "assumed"
     if "calibrated" in p.source.lower():
         return "calibrated"
@@ -63,5 +66,5 @@ def _name_targets(p: Parameter, targets: dict[str, list[str]]) -> Parameter:
         return p
     ids = targets[p.name]
     note = (f"calibrated against targets: {', '.join(ids)}" if ids else
-            "no validation target constrains it (calibration/results_provenance.json)")
+            f"{UNCONSTRAINED} (calibration/results_provenance.json)")
     return dataclasses.replace(p, source=f"{p.source}; {note}")
