@@ -32,7 +32,7 @@ def peak_mb() -> float:
 def main(n: int, days: float) -> None:
     from gutbrain.analysis import cohort, population
     from gutbrain.compile.build import compile_model
-    from gutbrain.engine.dopri5 import load_solver
+    from gutbrain.engine.tsit5 import load_solver
     from gutbrain.scenario.schema import Scenario
 
     load_solver(compile_model())

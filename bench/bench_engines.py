@@ -39,7 +39,7 @@ import time
 t0 = time.perf_counter()
 import numpy as np
 from gutbrain.compile.build import compile_model
-from gutbrain.engine.dopri5 import load_solver
+from gutbrain.engine.tsit5 import load_solver
 from gutbrain.engine.single import integrate
 from gutbrain.scenario.schedule import Schedule
 m = compile_model()

@@ -93,7 +93,7 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
     t_out = t_out[t_out <= sc.days + 1e-9]
     sol = integrate(model, schedule, y0, t_out, tol)
     prov = provenance(model, sc.model_dump(mode="json", by_alias=True),
-                      {"name": "dopri5", "rtol": tol.rtol, "atol_scale": tol.atol_scale,
+                      {"name": "tsit5", "rtol": tol.rtol, "atol_scale": tol.atol_scale,
                        "h_max": tol.h_max, "steps": sol.steps, "rejected": sol.rejected,
                        "burn_in_days": 730.0,
                        "profile": {"file": str(profile), "sample": sample} if profile else None},

@@ -57,7 +57,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="output folder")] =
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("compiling the model", total=len(DEMO_ORDER) + 1)
         from gutbrain.compile.build import compile_model
-        from gutbrain.engine.dopri5 import load_solver
+        from gutbrain.engine.tsit5 import load_solver
 
         load_solver(compile_model())
         progress.advance(task)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gutbrain.compile.build import CompiledModel
-from gutbrain.engine.dopri5 import STATUS, load_solver
 from gutbrain.engine.single import Tolerances
+from gutbrain.engine.tsit5 import STATUS, load_solver
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gutbrain.compile.build import CompiledModel, cache_dir, write_atomic
-from gutbrain.engine.dopri5 import STATUS, load_solver
+from gutbrain.engine.tsit5 import STATUS, load_solver
 from gutbrain.scenario.schedule import Schedule
 
 DEFAULT_RTOL = 1e-6
