@@ -182,6 +182,29 @@ def test_lockstep_batch_matches_single_engine(model, antibiotic_course, rtol):
     assert lock.info[0, 2] >= each.info[:4, 2].max()
 
 
+def test_cohort_tolerance_keeps_the_promised_agreement(model):
+    """Cohorts run lockstep at COHORT_RTOL; the promise (issue #4) is agreement with the
+    one-person engine at its default rtol 1e-6 within 1e-3, relative. Eight sampled persons,
+    30 days, hourly samples. Checked: every state at the daily samples, and cortisol at every
+    hour (the awakening response included). Not promised: ACTH within the ~30 min awakening
+    pulse, which steps of ~45 min do not resolve to 1e-3 (up to ~3e-3; integrator_study.md)."""
+    from gutbrain.analysis.population import COHORT_RTOL, population
+    from gutbrain.engine.batch import integrate_batch
+    from gutbrain.engine.single import Tolerances
+
+    pop = population("general", 8, seed=3)
+    t = np.arange(0.0, 30.0 + 1e-9, 1.0 / 24.0)
+    bounds, B = np.array([0.0, 30.0]), np.zeros((1, model.n_states))
+    P = pop.params[:, None, :]
+    ref = integrate_batch(model, bounds, P, B, pop.state, t, Tolerances(), lockstep=False)
+    lock = integrate_batch(model, bounds, P, B, pop.state, t, Tolerances(rtol=COHORT_RTOL))
+    err = np.abs(lock.y - ref.y) / (np.abs(ref.y) + 1e-3)
+    daily = err[:, ::24].max(axis=(0, 1))
+    assert daily.max() < 1e-3, model.state_names[int(daily.argmax())]
+    assert err[:, :, model.state_index("cort_rel")].max() < 1e-3
+    assert err.max() > 1e-6  # a real, looser solve, not the reference again
+
+
 def test_failed_group_is_rerun_person_by_person(model, antibiotic_course):
     from gutbrain.engine.batch import integrate_batch
     from gutbrain.engine.single import Tolerances

@@ -1,7 +1,7 @@
 """Validation experiments on stand-alone ecological models (microbial-anchors.md §7, issue #3).
 
 Both models are built as ModelSpecs, compiled by :func:`gutbrain.compile.build.compile_model`
-and solved by gutbrain's Dormand–Prince engine (:func:`gutbrain.engine.single.integrate`), so
+and solved by gutbrain's Tsitouras 5(4) engine (:func:`gutbrain.engine.single.integrate`), so
 the targets test the compiler and engine on published community models:
 
 * ``stein_glv_steady_states`` / ``stein_glv_ic4_cdiff``: the generalized Lotka–Volterra model
