@@ -186,8 +186,8 @@ def test_cohort_tolerance_keeps_the_promised_agreement(model):
     """Cohorts run lockstep at COHORT_RTOL; the promise (issue #4) is agreement with the
     one-person engine at its default rtol 1e-6 within 1e-3, relative. Eight sampled persons,
     30 days, hourly samples. Checked: every state at the daily samples, and cortisol at every
-    hour (the awakening response included). Not promised: ACTH within the ~30 min awakening
-    pulse, which steps of ~45 min do not resolve to 1e-3 (up to ~3e-3; integrator_study.md)."""
+    hour (the awakening response included). Not promised: ACTH at sub-daily samples, which the
+    RMS error norm leaves at ~1e-3 (bench/integrator_study.md, "Sub-daily accuracy")."""
     from gutbrain.analysis.population import COHORT_RTOL, population
     from gutbrain.engine.batch import integrate_batch
     from gutbrain.engine.single import Tolerances
