@@ -102,6 +102,20 @@ def _dense_row(th, h, y, k1, k2, k3, k4, k5, k6, k7, row):
                              + b6 * k6[i] + b7 * k7[i])
 
 
+@njit(cache=True, nogil=True, error_model='numpy', inline='always')
+def _grown(h, en, en_old, after_reject, h_max):
+    """Next step after an accepted one: PI factor, no growth right after a rejection."""
+    fac = SAFETY * max(en, 1e-10) ** -ALPHA * en_old ** BETA
+    h = h * min(FAC_MAX if not after_reject else 1.0, max(FAC_MIN, fac))
+    return min(h, h_max)
+
+
+@njit(cache=True, nogil=True, error_model='numpy', inline='always')
+def _shrunk(h, en, finite):
+    """Next try after a rejected step (a tenth after a non-finite value)."""
+    return h * 0.1 if not finite else h * max(FAC_MIN, SAFETY * en ** -ALPHA)
+
+
 @njit(cache=True, nogil=True, error_model='numpy')
 def solve(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, info):
     """Integrate over segments [tb[k], tb[k+1]] with parameters P[k]; bolus[k] is added to the
@@ -215,18 +229,13 @@ def solve(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, 
                     for i in range(n):
                         k1[i] = k7[i]
                 steps += 1
-                fac = SAFETY * max(en, 1e-10) ** -ALPHA * en_old ** BETA
-                h = h * min(FAC_MAX if not after_reject else 1.0, max(FAC_MIN, fac))
-                h = min(h, h_max)
+                h = _grown(h, en, en_old, after_reject, h_max)
                 en_old = max(en, 1e-4)
                 after_reject = False
             else:
                 rejected += 1
                 after_reject = True
-                if not finite:
-                    h = h * 0.1
-                else:
-                    h = h * max(FAC_MIN, SAFETY * en ** -ALPHA)
+                h = _shrunk(h, en, finite)
                 if h < 1e-14 * max(1.0, abs(t)):
                     info[0] = t
                     info[2] = steps
@@ -388,18 +397,13 @@ def solve_lanes(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y
                     for i in range(nl):
                         k1[i] = k7[i]
                 steps += 1
-                fac = SAFETY * max(en, 1e-10) ** -ALPHA * en_old ** BETA
-                h = h * min(FAC_MAX if not after_reject else 1.0, max(FAC_MIN, fac))
-                h = min(h, h_max)
+                h = _grown(h, en, en_old, after_reject, h_max)
                 en_old = max(en, 1e-4)
                 after_reject = False
             else:
                 rejected += 1
                 after_reject = True
-                if not finite:
-                    h = h * 0.1
-                else:
-                    h = h * max(FAC_MIN, SAFETY * en ** -ALPHA)
+                h = _shrunk(h, en, finite)
                 if h < 1e-14 * max(1.0, abs(t)):
                     status = 2 if finite else 3
                     break
