@@ -3,6 +3,8 @@
 * ``rhs_q`` (parameter-only sub-expressions hoisted into ``prep``, shared sub-expressions)
   equals the plain generated ``rhs``;
 * ``rhs_lanes`` (several persons at once, vectorisable maths) equals ``rhs`` per lane;
+* the ``*_intexp`` right-hand sides (integer Hill coefficients folded in as products) equal
+  ``rhs`` at those values, and the solvers use them only when every person has those values;
 * the vectorisable exp/log/pow/cos agree with libm to a few units in the last place;
 * the lockstep batch solver agrees with the one-person engine, pads a last partial group and
   re-runs a failed group person by person.
@@ -74,6 +76,94 @@ def test_lanes_rhs_equals_plain_rhs_per_lane(model, states):
             assert _close(got, ref, 1e-11)
 
 
+@pytest.fixture(scope="module")
+def default_exponent_states(model, states):
+    """The perturbed states, with the folded exponent parameters back at their defaults."""
+    idx = model.module.INTEXP_INDEX
+    out = []
+    for t, y, p in states:
+        p = p.copy()
+        p[idx] = model.default_parameters()[idx]
+        out.append((t, y, p))
+    return out
+
+
+def test_folded_exponents_are_the_integer_hill_coefficients(model):
+    mod = model.module
+    names = set(mod.INTEXP_NAMES)
+    assert {"n_GR", "h610", "hTNF6"} <= names  # Hill coefficients 3, 4 and 2
+    assert not names & {"hM10", "hMTNF", "h106"}  # 0.3, 3.16, 3.68: exp(h log x) stays
+    defaults = model.default_parameters()
+    np.testing.assert_array_equal(defaults[mod.INTEXP_INDEX], mod.INTEXP_VALUE)
+    src = open(mod.__file__).read()
+    lanes = src[src.index("def rhs_lanes("):src.index("def rhs_lanes_intexp(")]
+    folded = src[src.index("def rhs_lanes_intexp("):]
+    folded = folded[:folded.index("\n\n\n")]
+    assert folded.count("vexp(") + folded.count("vlog(") < lanes.count("vexp(") + lanes.count(
+        "vlog(") - 8  # at least one exp and log fewer per folded exponent, most of them shared
+
+
+def test_folded_rhs_equal_plain_rhs(model, default_exponent_states):
+    mod = model.module
+    L, n, m = mod.LANES, model.n_states, len(model.param_names)
+    q = np.zeros(mod.N_Q)
+    group = default_exponent_states[:L]
+    w = np.zeros(mod.W_SIZE)
+    t = group[0][0]
+    for lane, (_, y, p) in enumerate(group):
+        ref, got = np.zeros(n), np.zeros(n)
+        mod.rhs(t, y, p, ref)
+        mod.prep(p, q)
+        mod.rhs_q_intexp(t, y, p, q, got)
+        assert _close(got, ref, 1e-11)
+        w[mod.W_Y + lane:mod.W_Y + n * L:L] = y
+        w[mod.W_P + lane:mod.W_P + m * L:L] = p
+        w[mod.W_Q + lane:mod.W_Q + mod.N_Q * L:L] = q
+    mod.rhs_lanes_intexp(t, w)
+    for lane, (_, y, p) in enumerate(group):
+        ref = np.zeros(n)
+        mod.rhs(t, y, p, ref)
+        assert _close(w[mod.W_DY + lane:mod.W_DY + n * L:L], ref, 1e-11)
+
+
+def test_solvers_fold_exponents_only_when_every_person_has_them(model):
+    from gutbrain.engine.tsit5 import load_solver
+
+    holds = load_solver(model)._intexp_holds
+    mod = model.module
+    L, m = mod.LANES, len(model.param_names)
+    P = np.repeat(model.default_parameters()[None, :], 3, axis=0)  # three segments
+    assert holds(P, 1)
+    P[2, mod.INTEXP_INDEX[-1]] = 2.5  # the last exponent, in the last segment only
+    assert not holds(P, 1)
+    lanes = np.repeat(model.default_parameters(), L)[None, :].repeat(2, axis=0)
+    assert holds(lanes, L)
+    lanes[1, mod.INTEXP_INDEX[0] * L + L - 1] = 1.5  # the first exponent, last lane only
+    assert not holds(lanes, L)
+    assert m * L == lanes.shape[1]
+
+
+def test_folded_and_general_solves_agree(model):
+    """The same person through both paths: n_GR exactly 3 (folded right-hand side) and
+    3 + 1e-12 (exp(n log x)); the model is the same, so the results agree to the tolerance."""
+    from gutbrain.engine.single import Tolerances, integrate, steady_state
+    from gutbrain.scenario.schedule import Schedule
+
+    p = model.default_parameters()
+    y0 = steady_state(model, p)
+    t = np.arange(0.0, 5.0 + 1e-9, 1.0 / 24.0)
+    tol = Tolerances(rtol=1e-9)
+    runs = []
+    for n_gr in (3.0, 3.0 + 1e-12):
+        q = p.copy()
+        q[model.param_index("n_GR")] = n_gr
+        sched = Schedule(np.array([0.0, 5.0]), q[None, :], np.zeros((1, model.n_states)))
+        runs.append(integrate(model, sched, y0, t, tol))
+    scale = np.abs(runs[0].y).max(axis=0) + 1e-9
+    err = np.abs(runs[1].y - runs[0].y) / scale
+    assert 0.0 < err.max() < 1e-7  # not bit-identical: two different codes ran
+
+
 @njit(error_model="numpy")
 def _apply(kind, x, y, out):
     for i in range(x.shape[0]):
@@ -96,7 +186,7 @@ def test_vectorisable_maths_matches_libm():
     x = rng.uniform(-700.0, 700.0, 200_000)
     out = np.empty_like(x)
     _apply(0, x, 0.0, out)
-    assert _ulps(out, np.exp(x)) <= 3
+    assert _ulps(out, np.exp(x)) <= 2
     x = np.exp(rng.uniform(-700.0, 700.0, 200_000))
     _apply(1, x, 0.0, out)
     assert np.max(np.abs(out - np.log(x)) / np.maximum(1.0, np.abs(np.log(x)))) <= 4e-16
@@ -109,11 +199,16 @@ def test_vectorisable_maths_matches_libm():
 
 
 def test_vectorisable_maths_special_values():
-    x = np.array([0.0, -0.0, 800.0, -800.0, -740.0, np.inf, -np.inf, np.nan])
+    x = np.array([0.0, -0.0, 800.0, -800.0, np.inf, -np.inf, np.nan, 709.78, -708.0])
     out = np.empty_like(x)
     _apply(0, x, 0.0, out)
     with np.errstate(over="ignore"):
-        np.testing.assert_array_equal(out, np.exp(x))
+        np.testing.assert_array_equal(out[:7], np.exp(x[:7]))
+    assert out[7] == pytest.approx(math.exp(709.78), rel=1e-15)  # largest finite results
+    assert out[8] == pytest.approx(math.exp(-708.0), rel=1e-15)  # smallest unflushed ones
+    x = np.array([-708.1, -740.0, -745.2])  # results below ~3e-308 are flushed to zero
+    _apply(0, x, 0.0, out[:3])
+    assert np.all(out[:3] == 0.0) and np.all(np.exp(x) < 3e-308)
     x = np.array([0.0, -1.0, 1e-310, np.inf, np.nan, 1.0])
     _apply(1, x, 0.0, out[:6])
     assert out[0] == -math.inf and math.isnan(out[1]) and math.isnan(out[4])

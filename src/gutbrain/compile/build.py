@@ -114,6 +114,23 @@ def codegen_version() -> str:
     return h.hexdigest()[:8]
 
 
+def _generated(name: str, spec: ModelSpec) -> ModuleType:
+    """Import the generated module ``name``, writing it first if it is not in the cache."""
+    path = cache_dir() / f"{name}.py"
+    if not path.exists():
+        from gutbrain.compile.codegen import generate_source
+        from gutbrain.compile.symbolic import build_symbolic
+
+        write_atomic(path, generate_source(build_symbolic(spec)))
+    return import_file(name, path)
+
+
+def _folded_defaults_changed(module: ModuleType, spec: ModelSpec) -> bool:
+    defaults = {p.name: p.value for p in spec.parameters}
+    folded = zip(module.INTEXP_NAMES, module.INTEXP_VALUE, strict=True)
+    return any(defaults.get(n) != v for n, v in folded)
+
+
 def compile_model(spec: ModelSpec | None = None) -> CompiledModel:
     """Generate (or reuse) the model's numeric code. Sympy runs only when the model changed."""
     spec = spec or build_model()
@@ -121,13 +138,13 @@ def compile_model(spec: ModelSpec | None = None) -> CompiledModel:
     if digest in _COMPILED:
         return _COMPILED[digest]
     name = f"gutbrain_model_{digest}_{codegen_version()}"
-    path = cache_dir() / f"{name}.py"
-    if not path.exists():
-        from gutbrain.compile.codegen import generate_source
-        from gutbrain.compile.symbolic import build_symbolic
-
-        write_atomic(path, generate_source(build_symbolic(spec)))
-    module = import_file(name, path)
+    module = _generated(name, spec)
+    if _folded_defaults_changed(module, spec):
+        # the digest covers structure, not values: a default that the code folded in (the
+        # integer exponents) has changed since. The old code stays correct (the solvers use the
+        # folded right-hand sides only for persons with the folded values), but would be slow
+        defaults = np.array([p.value for p in spec.parameters]).tobytes()
+        module = _generated(f"{name}_{hashlib.sha256(defaults).hexdigest()[:8]}", spec)
     compiled = CompiledModel(
         spec=spec,
         digest=digest,

@@ -176,13 +176,36 @@ class _Hoister:
         return e.func(*[self.walk(a) for a in e.args])
 
 
+def integer_exponents(model: SymbolicModel) -> dict[sp.Symbol, int]:
+    """Parameters that appear in an exponent of the rates and whose model default is a small
+    integer (1 to 4 in magnitude): Hill coefficients such as ``n_GR`` = 3.
+
+    x**h costs an exp and a log for a general h, a few multiplications for these. The solvers
+    get right-hand sides with these values folded in (``*_intexp``) and use them only while
+    every person and segment has exactly these values, so folding never changes what is
+    computed, only how (to rounding)."""
+    default = {p.name: p.value for p in model.spec.parameters}
+    params = set(model.params)
+    found: dict[sp.Symbol, int] = {}
+    for e in [e for _, e in model.assignments] + model.rates:
+        for pw in e.atoms(sp.Pow):
+            for s in pw.exp.free_symbols & params:
+                v = float(default[s.name])
+                if v.is_integer() and 1 <= abs(v) <= 4:
+                    found[s] = int(v)
+    return dict(sorted(found.items(), key=lambda kv: model.params.index(kv[0])))
+
+
 def _fast_rhs_lines(model: SymbolicModel, pr: _Printer, ren: dict[sp.Symbol, sp.Symbol],
-                    lanes: bool = False) -> tuple[list[str], list[str], int]:
+                    lanes: bool = False, fold: dict[sp.Symbol, int] | None = None,
+                    ) -> tuple[list[str], list[str], int]:
     """Source lines of ``prep(p, q)`` and the body of ``rhs_q(t, y, p, q, dy)``: the
     right-hand side with parameter-only sub-expressions hoisted into ``q`` and common
     sub-expressions shared. With ``lanes`` the body is for ``rhs_lanes`` instead: arrays have
     a trailing lane axis (one person per lane), indexed by ``l``, and the maths is written with
-    the vectorisable functions."""
+    the vectorisable functions. ``fold`` (parameter -> integer value) replaces those parameters
+    by their values in the body, after hoisting, so that ``prep`` and the q layout stay those of
+    the unfolded body."""
     idx = _needed_assignments(model, model.rates)
     params = {ren[p] for p in model.params}
     const = set(params)
@@ -198,6 +221,9 @@ def _fast_rhs_lines(model: SymbolicModel, pr: _Printer, ren: dict[sp.Symbol, sp.
             varying.append((a, e))
     h = _Hoister(const)
     walked = [h.walk(e) for _, e in varying] + [h.walk(r.xreplace(ren)) for r in model.rates]
+    if fold:
+        values = {ren[p]: sp.Integer(v) for p, v in fold.items()}
+        walked = [e.xreplace(values) for e in walked]
     lp = _LanePrinter({"standard": "python3"}) if lanes else pr
     if lanes:
         walked = [_vectorisable(e) for e in walked]
@@ -288,21 +314,37 @@ def generate_source(model: SymbolicModel) -> str:
     out += ["", f"N_Q = {max(n_q, 1)}", "", "",
             "@njit(cache=True, nogil=True)", "def prep(p, q):",
             '    """Parameter-only sub-expressions of rhs (constant within a segment)."""']
-    out += prep + ["", "", _FAST_JIT,
-                   "def rhs_q(t, y, p, q, dy):",
-                   '    """rhs(t, y, p, dy) given q = prep(p)."""']
-    out += fast
+    out += prep
     lane_prep, lane_body, _ = _fast_rhs_lines(model, pr, ren, lanes=True)
     assert lane_prep == prep  # both bodies read the same q layout
+    fold = integer_exponents(model)
     out += ["", f"LANES = {LANES}", "W_Y = 0", f"W_P = {n * LANES}",
             f"W_Q = {(n + m) * LANES}", f"W_DY = {(n + m + n_q) * LANES}",
-            f"W_SIZE = {(2 * n + m + n_q) * LANES}", "", "", _FAST_JIT, "def rhs_lanes(t, w):",
-            '    """rhs for LANES persons at once, in one work array w = [y | p | q | dy] (offsets',
-            "    W_Y, W_P, W_Q, W_DY); entry k of lane l of a block is at k * LANES + l. One array",
-            "    and constant offsets let LLVM prove the lanes independent and vectorise them",
-            '    (with separate arrays it needs more runtime alias checks than it allows)."""',
-            "    for l in range(LANES):"]
-    out += ["    " + ln for ln in lane_body]
+            f"W_SIZE = {(2 * n + m + n_q) * LANES}",
+            "# parameters in exponents whose default is a small integer (integer_exponents):",
+            "# the *_intexp right-hand sides have these values folded in; a solver uses them only",
+            "# while every person and segment has exactly these values",
+            f"INTEXP_NAMES = {tuple(p.name for p in fold)!r}",
+            "INTEXP_INDEX = np.array("
+            f"{[model.params.index(p) for p in fold]!r}, dtype=np.int64)",
+            f"INTEXP_VALUE = np.array({[float(v) for v in fold.values()]!r}, dtype=np.float64)"]
+    lane_doc = [
+        '    """rhs for LANES persons at once, in one work array w = [y | p | q | dy] (offsets',
+        "    W_Y, W_P, W_Q, W_DY); entry k of lane l of a block is at k * LANES + l. One array",
+        "    and constant offsets let LLVM prove the lanes independent and vectorise them",
+        '    (with separate arrays it needs more runtime alias checks than it allows)."""']
+    for suffix, f in (("", None), ("_intexp", fold)):
+        body = fast if f is None else _fast_rhs_lines(model, pr, ren, fold=f)[1]
+        lanes = lane_body if f is None else _fast_rhs_lines(model, pr, ren, lanes=True,
+                                                            fold=f)[1]
+        out += ["", "", _FAST_JIT, f"def rhs_q{suffix}(t, y, p, q, dy):",
+                '    """rhs(t, y, p, dy) given q = prep(p)'
+                + (', with INTEXP_NAMES at INTEXP_VALUE."""' if f is not None else '."""')]
+        out += body
+        out += ["", "", _FAST_JIT, f"def rhs_lanes{suffix}(t, w):"]
+        out += lane_doc if f is None else [
+            '    """rhs_lanes with INTEXP_NAMES at INTEXP_VALUE."""']
+        out += ["    for l in range(LANES):"] + ["    " + ln for ln in lanes]
     out.append("")
 
     # observables
