@@ -4,7 +4,9 @@
 at the cohort tolerance on all cores, daily samples of every state kept (1.3 GB). Sampling
 the persons (their burn-in to steady state) is timed separately: the goal is the simulation.
 For a ratio within one process, the same engine on the first 200 persons is timed too (the
-throughput that bench/bench_batch.py reports), and per-person steps are shown.
+throughput that bench/bench_batch.py reports), with its single-precision right-hand side (the
+default at the cohort tolerance) and with the double-precision one; per-person steps are
+shown.
 
     python bench/bench_10k.py [N_PERSONS]
 """
@@ -40,6 +42,10 @@ def main(n: int) -> None:
     t0 = time.perf_counter()
     integrate_batch(model, bounds, P[:m], B, pop.state[:m], t, tol)
     small = time.perf_counter() - t0
+    integrate_batch(model, bounds, P[:8], B, pop.state[:8], t[:3], tol, single=False)
+    t0 = time.perf_counter()
+    integrate_batch(model, bounds, P[:m], B, pop.state[:m], t, tol, single=False)
+    small_double = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), time.process_time()
     sol = integrate_batch(model, bounds, P, B, pop.state, t, tol)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -52,7 +58,9 @@ def main(n: int) -> None:
           f"{years / wall:.1f} person-years/s, {steps:.1f} steps per simulated day, "
           f"failed persons {int((sol.status != 0).sum())}")
     print(f"same engine on {m} persons in this process: {m / small:.1f} person-years/s; "
-          f"the {n}-person run reaches {(years / wall) / (m / small):.2f} of that")
+          f"the {n}-person run reaches {(years / wall) / (m / small):.2f} of that; with the "
+          f"double-precision right-hand side (4 persons per group) {m / small_double:.1f} "
+          f"person-years/s, so single precision is {small_double / small:.2f}x")
     print(f"peak RSS {rss:.0f} MB")
 
 

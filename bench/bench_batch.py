@@ -29,7 +29,7 @@ from numba import njit
 
 from gutbrain.analysis.population import COHORT_RTOL, population
 from gutbrain.compile.build import compile_model
-from gutbrain.engine.batch import integrate_batch
+from gutbrain.engine.batch import SINGLE_PRECISION_MIN_RTOL, integrate_batch
 from gutbrain.engine.single import Tolerances, integrate
 from gutbrain.scenario.schedule import Schedule
 
@@ -62,23 +62,31 @@ def rhs_costs(model, params: np.ndarray, state: np.ndarray, calls: int = 200_000
     sides with the integer exponents folded in (*_intexp; the persons must have the default
     exponents), 1 core, best of 5."""
     mod = model.module
-    L = mod.LANES
     y, p = state[0].copy(), params[0].copy()
     q = np.zeros(mod.N_Q)
     mod.prep(p, q)
-    w = np.zeros(mod.W_SIZE)
     ns, nm = model.n_states, params.shape[1]
-    for lane in range(L):
-        k = lane % len(params)
-        w[mod.W_Y + lane:mod.W_Y + ns * L:L] = state[k]
-        w[mod.W_P + lane:mod.W_P + nm * L:L] = params[k]
-        qk = np.zeros(mod.N_Q)
-        mod.prep(params[k], qk)
-        w[mod.W_Q + lane:mod.W_Q + mod.N_Q * L:L] = qk
+
+    def work(L: int, offsets: tuple[int, int, int], size: int, dtype) -> np.ndarray:
+        w = np.zeros(size, dtype=dtype)
+        wy, wp, wq = offsets
+        for lane in range(L):
+            k = lane % len(params)
+            w[wy + lane:wy + ns * L:L] = state[k]
+            w[wp + lane:wp + nm * L:L] = params[k]
+            qk = np.zeros(mod.N_Q)
+            mod.prep(params[k], qk)
+            w[wq + lane:wq + mod.N_Q * L:L] = qk
+        return w
+
+    w = work(mod.LANES, (mod.W_Y, mod.W_P, mod.W_Q), mod.W_SIZE, np.float64)
+    w32 = work(mod.LANES32, (mod.W32_Y, mod.W32_P, mod.W32_Q), mod.W32_SIZE, np.float32)
     out = {}
     for name, args, per in (("rhs", (y, p), 1), ("rhs_q", (y, p, q), 1),
-                            ("rhs_q_intexp", (y, p, q), 1), ("rhs_lanes", (w,), L),
-                            ("rhs_lanes_intexp", (w,), L)):
+                            ("rhs_q_intexp", (y, p, q), 1), ("rhs_lanes", (w,), mod.LANES),
+                            ("rhs_lanes_intexp", (w,), mod.LANES),
+                            ("rhs_lanes32", (w32,), mod.LANES32),
+                            ("rhs_lanes32_intexp", (w32,), mod.LANES32)):
         loop = _looped(getattr(mod, name), name.startswith("rhs_lanes"))
         loop(*args, 10)
         best = min(_timed(loop, *args, calls) for _ in range(5))
@@ -119,9 +127,20 @@ def main(n: int) -> None:
             cpu_rate.append((rtol, lock, n * DAYS / 365 / min(cpus)))
             err = np.max(np.abs(sol.y - ref.y) / (np.abs(ref.y) + 1e-3))
             steps = (sol.info[:, 2] + sol.info[:, 3]).mean() / DAYS
-            kind = "lockstep x4" if lock else "per person"
+            kind = ("lockstep x8 float32 rhs" if rtol >= SINGLE_PRECISION_MIN_RTOL else
+                    "lockstep x4") if lock else "per person"
             rows.append((f"gutbrain batch {kind} (2 cores, rtol {rtol:g})", n, wall,
                          n * DAYS / 365 / wall, steps, err))
+    walls = []
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        sol = integrate_batch(model, bounds, P, B, pop.state, t, Tolerances(rtol=COHORT_RTOL),
+                              single=False)
+        walls.append(time.perf_counter() - t0)
+    err = np.max(np.abs(sol.y - ref.y) / (np.abs(ref.y) + 1e-3))
+    rows.append((f"  same, double-precision rhs x4 (rtol {COHORT_RTOL:g})", n, min(walls),
+                 n * DAYS / 365 / min(walls), (sol.info[:, 2] + sol.info[:, 3]).mean() / DAYS,
+                 err))
     general = P.copy()  # one ulp off an integer exponent: the solver takes the general rhs
     general[..., model.param_index("n_GR")] = np.nextafter(3.0, 4.0)
     walls = []

@@ -3,6 +3,8 @@
 * ``rhs_q`` (parameter-only sub-expressions hoisted into ``prep``, shared sub-expressions)
   equals the plain generated ``rhs``;
 * ``rhs_lanes`` (several persons at once, vectorisable maths) equals ``rhs`` per lane;
+* ``rhs_lanes32`` (single precision, LANES32 persons) equals ``rhs`` to float32 rounding, and
+  its generated source holds no float64 literal;
 * the ``*_intexp`` right-hand sides (integer Hill coefficients folded in as products) equal
   ``rhs`` at those values, and the solvers use them only when every person has those values;
 * the vectorisable exp/log/pow/cos agree with libm to a few units in the last place;
@@ -164,6 +166,43 @@ def test_folded_and_general_solves_agree(model):
     assert 0.0 < err.max() < 1e-7  # not bit-identical: two different codes ran
 
 
+@pytest.mark.parametrize("kernel", ["rhs_lanes32", "rhs_lanes32_intexp"])
+def test_single_precision_rhs_equals_plain_rhs_to_float32_rounding(model, states,
+                                                                    default_exponent_states,
+                                                                    kernel):
+    """float32 rounds each rate to ~1e-7 of its largest term. Bound: 5e-5 of |dy| + |y|
+    (measured worst 9e-6, in ACTH, whose rate terms are ~50 |y| per day); the state, the
+    stages and the error control of the solver stay in double precision."""
+    mod = model.module
+    L, n, m = mod.LANES32, model.n_states, len(model.param_names)
+    group = (default_exponent_states if kernel.endswith("intexp") else states)[:L]
+    w = np.zeros(mod.W32_SIZE, dtype=np.float32)
+    q = np.zeros(mod.N_Q)
+    t = group[0][0]
+    for lane in range(L):
+        _, y, p = group[lane % len(group)]
+        w[mod.W32_Y + lane:mod.W32_Y + n * L:L] = y
+        w[mod.W32_P + lane:mod.W32_P + m * L:L] = p
+        mod.prep(p, q)
+        w[mod.W32_Q + lane:mod.W32_Q + mod.N_Q * L:L] = q
+    getattr(mod, kernel)(t, w)
+    for lane in range(L):
+        _, y, p = group[lane % len(group)]
+        ref = np.zeros(n)
+        mod.rhs(t, y, p, ref)
+        got = w[mod.W32_DY + lane:mod.W32_DY + n * L:L].astype(np.float64)
+        assert np.all(np.abs(got - ref) <= 5e-5 * (np.abs(ref) + np.abs(y))), kernel
+        assert np.any(got != ref)  # really computed in single precision
+
+
+def test_single_precision_kernel_refuses_double_literals():
+    from gutbrain.compile.codegen import _check_single
+
+    _check_single(["        x = np.float32(2.0)*w[8 + l] + vcos_f32(math.pi*(c1 + 2.0*t))"])
+    with pytest.raises(AssertionError, match="float64 literal"):
+        _check_single(["        x = 2.0*w[8 + l]"])
+
+
 @njit(error_model="numpy")
 def _apply(kind, x, y, out):
     for i in range(x.shape[0]):
@@ -284,7 +323,7 @@ def test_cohort_tolerance_keeps_the_promised_agreement(model):
     hour (the awakening response included). Not promised: ACTH at sub-daily samples, which the
     RMS error norm leaves at ~1e-3 (bench/integrator_study.md, "Sub-daily accuracy")."""
     from gutbrain.analysis.population import COHORT_RTOL, population
-    from gutbrain.engine.batch import integrate_batch
+    from gutbrain.engine.batch import SINGLE_PRECISION_MIN_RTOL, integrate_batch
     from gutbrain.engine.single import Tolerances
 
     pop = population("general", 8, seed=3)
@@ -293,6 +332,7 @@ def test_cohort_tolerance_keeps_the_promised_agreement(model):
     P = pop.params[:, None, :]
     ref = integrate_batch(model, bounds, P, B, pop.state, t, Tolerances(), lockstep=False)
     lock = integrate_batch(model, bounds, P, B, pop.state, t, Tolerances(rtol=COHORT_RTOL))
+    assert COHORT_RTOL >= SINGLE_PRECISION_MIN_RTOL  # so this is the float32 right-hand side
     err = np.abs(lock.y - ref.y) / (np.abs(ref.y) + 1e-3)
     daily = err[:, ::24].max(axis=(0, 1))
     assert daily.max() < 1e-3, model.state_names[int(daily.argmax())]

@@ -7,6 +7,8 @@ the size of the model instead of expanding every intermediate.
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
@@ -18,6 +20,7 @@ from gutbrain.compile.symbolic import TIME, SymbolicModel
 # vectorisable exp/log in gutbrain.engine.vmath and change results by more than rounding).
 FASTMATH = {"contract", "arcp", "nsz"}
 LANES = 4  # persons per lockstep group: one AVX2 register of doubles
+LANES32 = 8  # persons per group of the single-precision kernel: one AVX2 register of floats
 _FAST_JIT = ("@njit(cache=True, nogil=True, error_model='numpy', fastmath={"
              + ", ".join(map(repr, sorted(FASTMATH))) + "})")
 # Vectorisable replacements (gutbrain.engine.vmath) used in the lockstep (lanes) rhs
@@ -43,22 +46,67 @@ class _LanePrinter(_Printer):
     """Printer for the lanes rhs: small integer powers as products, ``vexp``/``vlog``/``vcos``
     from gutbrain.engine.vmath (no libm calls, so LLVM vectorises the loop over lanes)."""
 
+    suffix = ""  # of the vmath functions called
+    one = "1.0"
+    sqrt = "math.sqrt"
+
     def _print_Function(self, expr: sp.Expr) -> str:
         name = expr.func.__name__
         if name in ("vexp", "vlog", "vcos"):
-            return f"{name}({self._print(expr.args[0])})"
+            return f"{name}{self.suffix}({self._print(expr.args[0])})"
         return super()._print_Function(expr)
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         b, e = expr.args
         if e.is_Integer and 1 <= abs(int(e)) <= 4:
             prod = "*".join([self.parenthesize(b, 100)] * abs(int(e)))
-            return prod if e > 0 else f"1.0/({prod})"
+            return prod if e > 0 else f"{self.one}/({prod})"
         if e == sp.Rational(1, 2):
-            return f"math.sqrt({self._print(b)})"
+            return f"{self.sqrt}({self._print(b)})"
         if e == sp.Rational(-1, 2):
-            return f"1.0/math.sqrt({self._print(b)})"
-        return f"vexp({self._print(e)}*vlog({self._print(b)}))"
+            return f"{self.one}/{self.sqrt}({self._print(b)})"
+        return (f"vexp{self.suffix}({self._print(e)}*vlog{self.suffix}("
+                f"{self._print(b)}))")
+
+
+class _Lane32Printer(_LanePrinter):
+    """The lanes printer for the single-precision kernel: every literal a float32 (a Python
+    int or float literal would promote the whole expression to float64 in numba), and the
+    argument of a cosine printed in double precision, because it holds the time: a float32 t
+    would be 20 s coarse after ten years."""
+
+    suffix = "_f32"
+    one = "np.float32(1.0)"
+    sqrt = "np.sqrt"
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return f"np.float32({float(expr)!r})"
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return f"np.float32({float(int(expr))!r})"
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return f"np.float32({float(expr.p) / float(expr.q)!r})"
+
+    def _print_Pi(self, expr: sp.Expr) -> str:
+        return "np.float32(math.pi)"
+
+    def _print_Function(self, expr: sp.Expr) -> str:
+        if expr.func.__name__ == "vcos":
+            arg = _LanePrinter({"standard": "python3"}).doprint(expr.args[0])
+            return f"vcos_f32({arg})"
+        return super()._print_Function(expr)
+
+
+def _check_single(lines: list[str]) -> None:
+    """No bare numeric literal may reach the float32 kernel outside an index or a cosine's
+    (double) argument: numba would silently compute that expression in float64."""
+    for ln in lines:
+        code = re.sub(r"w\[\d+ \+ l\]|np\.float32\([^()]*\)|vcos_f32\((?:[^()]|\([^()]*\))*\)",
+                      "", ln)
+        bare = re.search(r"(?<![\w.])\d", code)
+        if bare:
+            raise AssertionError(f"float64 literal in the float32 kernel: {ln.strip()}")
 
 
 def _vectorisable(e: sp.Expr) -> sp.Expr:
@@ -198,12 +246,13 @@ def integer_exponents(model: SymbolicModel) -> dict[sp.Symbol, int]:
 
 def _fast_rhs_lines(model: SymbolicModel, pr: _Printer, ren: dict[sp.Symbol, sp.Symbol],
                     lanes: bool = False, fold: dict[sp.Symbol, int] | None = None,
-                    ) -> tuple[list[str], list[str], int]:
+                    single: bool = False) -> tuple[list[str], list[str], int]:
     """Source lines of ``prep(p, q)`` and the body of ``rhs_q(t, y, p, q, dy)``: the
     right-hand side with parameter-only sub-expressions hoisted into ``q`` and common
     sub-expressions shared. With ``lanes`` the body is for ``rhs_lanes`` instead: arrays have
     a trailing lane axis (one person per lane), indexed by ``l``, and the maths is written with
-    the vectorisable functions. ``fold`` (parameter -> integer value) replaces those parameters
+    the vectorisable functions; with ``single`` as well, for LANES32 persons in float32.
+    ``fold`` (parameter -> integer value) replaces those parameters
     by their values in the body, after hoisting, so that ``prep`` and the q layout stay those of
     the unfolded body."""
     idx = _needed_assignments(model, model.rates)
@@ -224,7 +273,7 @@ def _fast_rhs_lines(model: SymbolicModel, pr: _Printer, ren: dict[sp.Symbol, sp.
     if fold:
         values = {ren[p]: sp.Integer(v) for p, v in fold.items()}
         walked = [e.xreplace(values) for e in walked]
-    lp = _LanePrinter({"standard": "python3"}) if lanes else pr
+    lp = (_Lane32Printer if single else _LanePrinter)({"standard": "python3"}) if lanes else pr
     if lanes:
         walked = [_vectorisable(e) for e in walked]
         # exp(-a) next to exp(a): one exponential and a division (shorter, cheaper)
@@ -233,12 +282,13 @@ def _fast_rhs_lines(model: SymbolicModel, pr: _Printer, ren: dict[sp.Symbol, sp.
                  if a.could_extract_minus_sign() and -a in args}
         walked = [e.xreplace(recip) for e in walked]
     n_q = len(h.exprs)
-    if lanes:  # offsets into the work array w = [y | p | q | dy], each (n, LANES) flat
+    if lanes:  # offsets into the work array w = [y | p | q | dy], each (n, lanes) flat
         n, m = len(model.states), len(model.params)
-        off = {"y": 0, "p": n * LANES, "q": (n + m) * LANES, "dy": (n + m + n_q) * LANES}
+        nl = LANES32 if single else LANES
+        off = {"y": 0, "p": n * nl, "q": (n + m) * nl, "dy": (n + m + n_q) * nl}
 
         def at(a: str, k: int) -> str:
-            return f"w[{off[a] + k * LANES} + l]"
+            return f"w[{off[a] + k * nl} + l]"
     else:
         def at(a: str, k: int) -> str:
             return f"{a}[{k}]"
@@ -293,7 +343,7 @@ def generate_source(model: SymbolicModel) -> str:
         "import math",
         "import numpy as np",
         "from numba import njit",
-        "from gutbrain.engine.vmath import vcos, vexp, vlog",
+        "from gutbrain.engine.vmath import vcos, vcos_f32, vexp, vexp_f32, vlog, vlog_f32",
         "",
         f"DIGEST = {model.digest!r}",
         f"N_STATES = {n}",
@@ -333,6 +383,9 @@ def generate_source(model: SymbolicModel) -> str:
         "    W_Y, W_P, W_Q, W_DY); entry k of lane l of a block is at k * LANES + l. One array",
         "    and constant offsets let LLVM prove the lanes independent and vectorise them",
         '    (with separate arrays it needs more runtime alias checks than it allows)."""']
+    out += ["", f"LANES32 = {LANES32}", "W32_Y = 0", f"W32_P = {n * LANES32}",
+            f"W32_Q = {(n + m) * LANES32}", f"W32_DY = {(n + m + n_q) * LANES32}",
+            f"W32_SIZE = {(2 * n + m + n_q) * LANES32}"]
     for suffix, f in (("", None), ("_intexp", fold)):
         body = fast if f is None else _fast_rhs_lines(model, pr, ren, fold=f)[1]
         lanes = lane_body if f is None else _fast_rhs_lines(model, pr, ren, lanes=True,
@@ -345,6 +398,13 @@ def generate_source(model: SymbolicModel) -> str:
         out += lane_doc if f is None else [
             '    """rhs_lanes with INTEXP_NAMES at INTEXP_VALUE."""']
         out += ["    for l in range(LANES):"] + ["    " + ln for ln in lanes]
+        single = _fast_rhs_lines(model, pr, ren, lanes=True, fold=f, single=True)[1]
+        _check_single(single)
+        out += ["", "", _FAST_JIT, f"def rhs_lanes32{suffix}(t, w):",
+                f'    """rhs_lanes{suffix} for LANES32 persons in single precision: w is float32',
+                "    with the offsets W32_*, t stays a double (the cosines of the circadian drive",
+                '    are evaluated in double precision)."""',
+                "    for l in range(LANES32):"] + ["    " + ln for ln in single]
     out.append("")
 
     # observables

@@ -14,6 +14,13 @@ from gutbrain.compile.build import CompiledModel
 from gutbrain.engine.single import Tolerances
 from gutbrain.engine.tsit5 import STATUS, load_solver
 
+# Lockstep at rtol >= this runs the right-hand side in single precision (LANES32 persons per
+# group, twice the lanes per vector register; the state, stages, error norm and step control
+# stay double). float32 rounds the rates to ~6e-8 relative, which enters the error estimate as
+# noise far below such a tolerance; the agreement with the one-person engine is tested
+# (tests/test_engine_speed_levers.py) and measured in bench/integrator_study.md.
+SINGLE_PRECISION_MIN_RTOL = 1e-5
+
 
 @dataclass
 class BatchSolution:
@@ -35,12 +42,15 @@ class BatchSolution:
 
 def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.ndarray,
                     bolus: np.ndarray, y0: np.ndarray, t_out: np.ndarray,
-                    tol: Tolerances | None = None, lockstep: bool = True) -> BatchSolution:
+                    tol: Tolerances | None = None, lockstep: bool = True,
+                    single: bool | None = None) -> BatchSolution:
     """params: (person, segment, parameter); y0: (person, state); bolus: (segment, state)
     shared by everyone or (person, segment, state). ``lockstep`` solves persons in groups of
     the generated module's LANES with one step size per group and a vectorised right-hand side
-    (faster; results agree with the one-person engine within the tolerance, not bit for bit);
-    without it every person is solved on their own, exactly as ``integrate`` would."""
+    (faster; results agree with the one-person engine within the tolerance, not bit for bit;
+    at rtol >= SINGLE_PRECISION_MIN_RTOL the rhs runs in float32 for LANES32 persons at once,
+    unless ``single`` says otherwise); without it every person is solved on their own, exactly
+    as ``integrate`` would."""
     tol = tol or Tolerances()
     solver = load_solver(model)
     n = y0.shape[0]
@@ -50,7 +60,12 @@ def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.nda
     atol = np.stack([tol.atol(y) for y in y0])
     if bolus.ndim == 2:
         bolus = np.repeat(bolus[None], n, axis=0)
-    run = solver.solve_batch if lockstep else solver.solve_batch_single
+    if not lockstep:
+        run = solver.solve_batch_single
+    elif single or (single is None and tol.rtol >= SINGLE_PRECISION_MIN_RTOL):
+        run = solver.solve_batch32
+    else:
+        run = solver.solve_batch
     run(np.ascontiguousarray(boundaries, float), np.ascontiguousarray(params, float),
         np.ascontiguousarray(bolus, float), np.ascontiguousarray(y0, float), model.nonnegative,
         np.ascontiguousarray(t_out, float), tol.rtol, atol, tol.h_max, tol.max_steps, y_out,

@@ -69,12 +69,257 @@ def _tableau_source() -> str:
     return "\n".join(lines)
 
 
+# The lockstep solvers, written once and filled in twice (_lanes_source): in double precision
+# for LANES persons per group, and with the single-precision right-hand side for LANES32
+# persons. Each stage's state is written straight into the work array's y block (rounded to
+# float32 in the second case); the state, the stages, the error norm and the step control stay
+# double.
+LANES_TEMPLATE = '''@njit(cache=True, nogil=True, error_model='numpy')
+def _stage@S@(t, w, kout, intexp):
+    """Right-hand side of all lanes at the state in w's y block, into kout."""
+    if intexp:
+        rhs_lanes@S@_intexp(t, w)
+    else:
+        rhs_lanes@S@(t, w)
+    for j in range(kout.shape[0]):
+        kout[j] = w[@W@_DY + j]
+
+
+@njit(cache=True, nogil=True, error_model='numpy')
+def solve_lanes@S@(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, info):
+    """LANES persons in lockstep: one step size for all (the lane with the largest error
+    decides), the right-hand side vectorised over the lanes. Flat (state x lane) layouts:
+    P[seg] is (parameter x lane), bolus[seg] and y0, atol are (state x lane), Y_out[j] is
+    (state x lane); info[l] as for solve (steps and rejections are the group's). Returns a
+    status code for the group; the caller re-runs a failed group person by person."""
+    L = @LANES@
+    intexp = _intexp_holds(P, L)
+    nl = y0.shape[0]
+    n = nl // L
+    m = P.shape[1] // L
+    w = np.zeros(@W@_SIZE, dtype=np.@DTYPE@)
+    y = y0.copy()
+    k1 = np.empty(nl); k2 = np.empty(nl); k3 = np.empty(nl); k4 = np.empty(nl)
+    k5 = np.empty(nl); k6 = np.empty(nl); k7 = np.empty(nl)
+    y1 = np.empty(nl)
+    rr = np.empty(nl)  # squared scaled errors
+    en_l = np.empty(L)
+    nonneg_l = np.empty(nl, dtype=np.bool_)
+    for i in range(nl):
+        nonneg_l[i] = nonneg[i // L]
+    pl = np.empty(m)
+    ql = np.empty(N_Q)
+    n_out = t_out.shape[0]
+    j = 0
+    steps = 0
+    rejected = 0
+    h = 0.0
+    t = tb[0]
+    en_old = 1e-4
+    status = 0
+    for seg in range(tb.shape[0] - 1):
+        t = tb[seg]
+        t_end = tb[seg + 1]
+        for i in range(m * L):
+            w[@W@_P + i] = P[seg, i]
+        for l in range(L):
+            for i in range(m):
+                pl[i] = P[seg, i * L + l]
+            prep(pl, ql)
+            for i in range(N_Q):
+                w[@W@_Q + i * L + l] = ql[i]
+        for i in range(nl):
+            y[i] += bolus[seg, i]
+        while j < n_out and t_out[j] <= t:
+            for i in range(nl):
+                Y_out[j, i] = y[i]
+            j += 1
+        if t_end <= t:
+            continue
+        for i in range(nl):
+            w[@W@_Y + i] = y[i]
+        _stage@S@(t, w, k1, intexp)
+        if h <= 0.0:
+            h = h_max
+            for l in range(L):
+                sc = 0.0
+                d0 = 0.0
+                for i in range(n):
+                    s = atol[i * L + l] + rtol * abs(y[i * L + l])
+                    d0 += (y[i * L + l] / s) ** 2
+                    sc += (k1[i * L + l] / s) ** 2
+                d0 = math.sqrt(d0 / n)
+                sc = math.sqrt(sc / n)
+                h = min(h, 1e-6 if (d0 < 1e-5 or sc < 1e-5) else 0.01 * d0 / sc)
+        h = min(h, h_max, t_end - t)
+        after_reject = False
+        while t < t_end:
+            if steps + rejected >= max_steps:
+                status = 1
+                break
+            last = False
+            if t + h >= t_end - 1e-12 * max(1.0, abs(t_end)):
+                h = t_end - t
+                last = True
+            for i in range(nl):
+                w[@W@_Y + i] = y[i] + h * A21 * k1[i]
+            _stage@S@(t + C2 * h, w, k2, intexp)
+            for i in range(nl):
+                w[@W@_Y + i] = y[i] + h * (A31 * k1[i] + A32 * k2[i])
+            _stage@S@(t + C3 * h, w, k3, intexp)
+            for i in range(nl):
+                w[@W@_Y + i] = y[i] + h * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i])
+            _stage@S@(t + C4 * h, w, k4, intexp)
+            for i in range(nl):
+                w[@W@_Y + i] = y[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i])
+            _stage@S@(t + C5 * h, w, k5, intexp)
+            for i in range(nl):
+                w[@W@_Y + i] = y[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i]
+                                    + A65 * k5[i])
+            _stage@S@(t + h, w, k6, intexp)
+            for i in range(nl):
+                y1[i] = y[i] + h * (B1 * k1[i] + B2 * k2[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i]
+                                    + B6 * k6[i])
+                w[@W@_Y + i] = y1[i]
+            _stage@S@(t + h, w, k7, intexp)
+            # error norm per lane: one flat loop over (state x lane) that LLVM vectorises (with
+            # the numpy error model there is no zero-division branch; a non-finite y1 turns the
+            # lane's sum non-finite), then the per-lane sums
+            for c in range(nl):
+                e = h * (E1 * k1[c] + E2 * k2[c] + E3 * k3[c] + E4 * k4[c] + E5 * k5[c]
+                         + E6 * k6[c] + E7 * k7[c])
+                r = e / (atol[c] + rtol * max(abs(y[c]), abs(y1[c])))
+                rr[c] = r * r + 0.0 * y1[c]
+            for l in range(L):
+                en_l[l] = 0.0
+            for i in range(n):
+                for l in range(L):
+                    en_l[l] += rr[i * L + l]
+            en = 0.0
+            finite = True
+            for l in range(L):
+                if not math.isfinite(en_l[l]):
+                    finite = False
+                en = max(en, math.sqrt(en_l[l] / n))
+            if not finite:
+                en = 1e300
+            if en <= 1.0:
+                while j < n_out and t_out[j] <= t + h and (
+                        t_out[j] < t_end or seg == tb.shape[0] - 2):
+                    _dense_row((t_out[j] - t) / h, h, y, k1, k2, k3, k4, k5, k6, k7, Y_out[j])
+                    j += 1
+                t = t_end if last else t + h
+                clipped = False
+                for i in range(nl):
+                    if nonneg_l[i] and y1[i] < 0.0:
+                        y1[i] = 0.0
+                        clipped = True
+                    y[i] = y1[i]
+                if clipped:
+                    for i in range(nl):
+                        w[@W@_Y + i] = y[i]
+                    _stage@S@(t, w, k1, intexp)
+                else:
+                    for i in range(nl):
+                        k1[i] = k7[i]
+                steps += 1
+                h = _grown(h, en, en_old, after_reject, h_max)
+                en_old = max(en, 1e-4)
+                after_reject = False
+            else:
+                rejected += 1
+                after_reject = True
+                h = _shrunk(h, en, finite)
+                if h < 1e-14 * max(1.0, abs(t)):
+                    status = 2 if finite else 3
+                    break
+        if status != 0:
+            break
+    for l in range(L):
+        info[l, 0] = tb[tb.shape[0] - 1] if status == 0 else t
+        info[l, 1] = 0  # not tracked in lockstep (a failed group is re-run person by person)
+        info[l, 2] = steps
+        info[l, 3] = rejected
+    if status != 0:
+        return status
+    while j < n_out:
+        for i in range(nl):
+            Y_out[j, i] = y[i]
+        j += 1
+    return 0
+
+
+@njit(cache=True, parallel=True)
+def solve_batch@S@(tb, P, bolus, Y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, info,
+                status):
+    """Persons in parallel, LANES at a time in lockstep (solve_lanes, vectorised rhs); groups
+    in parallel (prange). P[k] is person k's (segment x parameter) matrix, bolus[k] their
+    (segment x state) increments, Y0[k] and atol[k] their start state and tolerances. The last
+    group is padded with copies of the last person. A group that fails is solved again person
+    by person (solve), so a failed person only sets their own status."""
+    N = Y0.shape[0]
+    n = Y0.shape[1]
+    m = P.shape[2]
+    nseg = P.shape[1]
+    n_out = t_out.shape[0]
+    L = @LANES@
+    for g in prange((N + L - 1) // L):
+        Pl = np.empty((nseg, m * L))
+        Bl = np.empty((nseg, n * L))
+        yl = np.empty(n * L)
+        al = np.empty(n * L)
+        for l in range(L):
+            k = min(g * L + l, N - 1)
+            for s in range(nseg):
+                for i in range(m):
+                    Pl[s, i * L + l] = P[k, s, i]
+                for i in range(n):
+                    Bl[s, i * L + l] = bolus[k, s, i]
+            for i in range(n):
+                yl[i * L + l] = Y0[k, i]
+                al[i * L + l] = atol[k, i]
+        Yl = np.empty((n_out, n * L))
+        il = np.zeros((L, 4))
+        st = solve_lanes@S@(tb, Pl, Bl, yl, nonneg, t_out, rtol, al, h_max, max_steps, Yl, il)
+        for l in range(L):
+            k = g * L + l
+            if k >= N:
+                break
+            if st == 0:
+                for jj in range(n_out):
+                    for i in range(n):
+                        Y_out[k, jj, i] = Yl[jj, i * L + l]
+                for c in range(4):
+                    info[k, c] = il[l, c]
+                status[k] = 0
+            else:
+                status[k] = solve(tb, P[k], bolus[k], Y0[k], nonneg, t_out, rtol, atol[k],
+                                  h_max, max_steps, Y_out[k], info[k])
+'''
+
+
+def _lanes_source(single: bool) -> str:
+    """The lockstep solvers (_stage, solve_lanes, solve_batch) in double or single precision;
+    the single-precision ones carry the suffix 32."""
+    fill = {
+        "@S@": "32" if single else "",
+        "@W@": "W32" if single else "W",
+        "@LANES@": "LANES32" if single else "LANES",
+        "@DTYPE@": "float32" if single else "float64",
+    }
+    src = LANES_TEMPLATE
+    for token, text in fill.items():
+        src = src.replace(token, text)
+    return src
+
+
 TEMPLATE = '''"""Generated by gutbrain.engine.tsit5 for model {digest}. Do not edit."""
 import math
 import numpy as np
 from numba import njit, prange
-from {model_module} import (INTEXP_INDEX, INTEXP_VALUE, LANES, N_Q, W_DY, W_P, W_Q, W_SIZE,
-                            W_Y, observe, prep, rhs_lanes, rhs_lanes_intexp, rhs_q,
+from {model_module} import (INTEXP_INDEX, INTEXP_VALUE, LANES, LANES32, N_Q, W32_DY, W32_P,
+                            W32_Q, W32_SIZE, W32_Y, W_DY, W_P, W_Q, W_SIZE, W_Y, observe, prep,
+                            rhs_lanes, rhs_lanes32, rhs_lanes32_intexp, rhs_lanes_intexp, rhs_q,
                             rhs_q_intexp)
 
 # step-size control: PI (Gustafsson; the settings of Hairer's DOPRI5: err^-alpha * err_old^beta),
@@ -275,229 +520,9 @@ def solve(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, 
     return 0
 
 
-@njit(cache=True, nogil=True, error_model='numpy')
-def _stage(t, w, kout, intexp):
-    """Right-hand side of all lanes at the state in w's y block, into kout."""
-    if intexp:
-        rhs_lanes_intexp(t, w)
-    else:
-        rhs_lanes(t, w)
-    for j in range(kout.shape[0]):
-        kout[j] = w[W_DY + j]
+{lanes64}
 
-
-@njit(cache=True, nogil=True, error_model='numpy')
-def solve_lanes(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, info):
-    """LANES persons in lockstep: one step size for all (the lane with the largest error
-    decides), the right-hand side vectorised over the lanes. Flat (state x lane) layouts:
-    P[seg] is (parameter x lane), bolus[seg] and y0, atol are (state x lane), Y_out[j] is
-    (state x lane); info[l] as for solve (steps and rejections are the group's). Returns a
-    status code for the group; the caller re-runs a failed group person by person."""
-    L = LANES
-    intexp = _intexp_holds(P, L)
-    nl = y0.shape[0]
-    n = nl // L
-    m = P.shape[1] // L
-    w = np.zeros(W_SIZE)
-    y = y0.copy()
-    k1 = np.empty(nl); k2 = np.empty(nl); k3 = np.empty(nl); k4 = np.empty(nl)
-    k5 = np.empty(nl); k6 = np.empty(nl); k7 = np.empty(nl)
-    yt = w[W_Y:W_Y + nl]  # stage input, read in place by rhs_lanes
-    y1 = np.empty(nl)
-    rr = np.empty(nl)  # squared scaled errors
-    en_l = np.empty(L)
-    nonneg_l = np.empty(nl, dtype=np.bool_)
-    for i in range(nl):
-        nonneg_l[i] = nonneg[i // L]
-    pl = np.empty(m)
-    ql = np.empty(N_Q)
-    n_out = t_out.shape[0]
-    j = 0
-    steps = 0
-    rejected = 0
-    h = 0.0
-    t = tb[0]
-    en_old = 1e-4
-    status = 0
-    for seg in range(tb.shape[0] - 1):
-        t = tb[seg]
-        t_end = tb[seg + 1]
-        for i in range(m * L):
-            w[W_P + i] = P[seg, i]
-        for l in range(L):
-            for i in range(m):
-                pl[i] = P[seg, i * L + l]
-            prep(pl, ql)
-            for i in range(N_Q):
-                w[W_Q + i * L + l] = ql[i]
-        for i in range(nl):
-            y[i] += bolus[seg, i]
-        while j < n_out and t_out[j] <= t:
-            for i in range(nl):
-                Y_out[j, i] = y[i]
-            j += 1
-        if t_end <= t:
-            continue
-        for i in range(nl):
-            yt[i] = y[i]
-        _stage(t, w, k1, intexp)
-        if h <= 0.0:
-            h = h_max
-            for l in range(L):
-                sc = 0.0
-                d0 = 0.0
-                for i in range(n):
-                    s = atol[i * L + l] + rtol * abs(y[i * L + l])
-                    d0 += (y[i * L + l] / s) ** 2
-                    sc += (k1[i * L + l] / s) ** 2
-                d0 = math.sqrt(d0 / n)
-                sc = math.sqrt(sc / n)
-                h = min(h, 1e-6 if (d0 < 1e-5 or sc < 1e-5) else 0.01 * d0 / sc)
-        h = min(h, h_max, t_end - t)
-        after_reject = False
-        while t < t_end:
-            if steps + rejected >= max_steps:
-                status = 1
-                break
-            last = False
-            if t + h >= t_end - 1e-12 * max(1.0, abs(t_end)):
-                h = t_end - t
-                last = True
-            for i in range(nl):
-                yt[i] = y[i] + h * A21 * k1[i]
-            _stage(t + C2 * h, w, k2, intexp)
-            for i in range(nl):
-                yt[i] = y[i] + h * (A31 * k1[i] + A32 * k2[i])
-            _stage(t + C3 * h, w, k3, intexp)
-            for i in range(nl):
-                yt[i] = y[i] + h * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i])
-            _stage(t + C4 * h, w, k4, intexp)
-            for i in range(nl):
-                yt[i] = y[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i])
-            _stage(t + C5 * h, w, k5, intexp)
-            for i in range(nl):
-                yt[i] = y[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i]
-                                    + A65 * k5[i])
-            _stage(t + h, w, k6, intexp)
-            for i in range(nl):
-                y1[i] = y[i] + h * (B1 * k1[i] + B2 * k2[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i]
-                                    + B6 * k6[i])
-                yt[i] = y1[i]
-            _stage(t + h, w, k7, intexp)
-            # error norm per lane: one flat loop over (state x lane) that LLVM vectorises (with
-            # the numpy error model there is no zero-division branch; a non-finite y1 turns the
-            # lane's sum non-finite), then the per-lane sums
-            for c in range(nl):
-                e = h * (E1 * k1[c] + E2 * k2[c] + E3 * k3[c] + E4 * k4[c] + E5 * k5[c]
-                         + E6 * k6[c] + E7 * k7[c])
-                r = e / (atol[c] + rtol * max(abs(y[c]), abs(y1[c])))
-                rr[c] = r * r + 0.0 * y1[c]
-            for l in range(L):
-                en_l[l] = 0.0
-            for i in range(n):
-                for l in range(L):
-                    en_l[l] += rr[i * L + l]
-            en = 0.0
-            finite = True
-            for l in range(L):
-                if not math.isfinite(en_l[l]):
-                    finite = False
-                en = max(en, math.sqrt(en_l[l] / n))
-            if not finite:
-                en = 1e300
-            if en <= 1.0:
-                while j < n_out and t_out[j] <= t + h and (
-                        t_out[j] < t_end or seg == tb.shape[0] - 2):
-                    _dense_row((t_out[j] - t) / h, h, y, k1, k2, k3, k4, k5, k6, k7, Y_out[j])
-                    j += 1
-                t = t_end if last else t + h
-                clipped = False
-                for i in range(nl):
-                    if nonneg_l[i] and y1[i] < 0.0:
-                        y1[i] = 0.0
-                        clipped = True
-                    y[i] = y1[i]
-                if clipped:
-                    for i in range(nl):
-                        yt[i] = y[i]
-                    _stage(t, w, k1, intexp)
-                else:
-                    for i in range(nl):
-                        k1[i] = k7[i]
-                steps += 1
-                h = _grown(h, en, en_old, after_reject, h_max)
-                en_old = max(en, 1e-4)
-                after_reject = False
-            else:
-                rejected += 1
-                after_reject = True
-                h = _shrunk(h, en, finite)
-                if h < 1e-14 * max(1.0, abs(t)):
-                    status = 2 if finite else 3
-                    break
-        if status != 0:
-            break
-    for l in range(L):
-        info[l, 0] = tb[tb.shape[0] - 1] if status == 0 else t
-        info[l, 1] = 0  # not tracked in lockstep (a failed group is re-run person by person)
-        info[l, 2] = steps
-        info[l, 3] = rejected
-    if status != 0:
-        return status
-    while j < n_out:
-        for i in range(nl):
-            Y_out[j, i] = y[i]
-        j += 1
-    return 0
-
-
-@njit(cache=True, parallel=True)
-def solve_batch(tb, P, bolus, Y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, info,
-                status):
-    """Persons in parallel, LANES at a time in lockstep (solve_lanes, vectorised rhs); groups
-    in parallel (prange). P[k] is person k's (segment x parameter) matrix, bolus[k] their
-    (segment x state) increments, Y0[k] and atol[k] their start state and tolerances. The last
-    group is padded with copies of the last person. A group that fails is solved again person
-    by person (solve), so a failed person only sets their own status."""
-    N = Y0.shape[0]
-    n = Y0.shape[1]
-    m = P.shape[2]
-    nseg = P.shape[1]
-    n_out = t_out.shape[0]
-    L = LANES
-    for g in prange((N + L - 1) // L):
-        Pl = np.empty((nseg, m * L))
-        Bl = np.empty((nseg, n * L))
-        yl = np.empty(n * L)
-        al = np.empty(n * L)
-        for l in range(L):
-            k = min(g * L + l, N - 1)
-            for s in range(nseg):
-                for i in range(m):
-                    Pl[s, i * L + l] = P[k, s, i]
-                for i in range(n):
-                    Bl[s, i * L + l] = bolus[k, s, i]
-            for i in range(n):
-                yl[i * L + l] = Y0[k, i]
-                al[i * L + l] = atol[k, i]
-        Yl = np.empty((n_out, n * L))
-        il = np.zeros((L, 4))
-        st = solve_lanes(tb, Pl, Bl, yl, nonneg, t_out, rtol, al, h_max, max_steps, Yl, il)
-        for l in range(L):
-            k = g * L + l
-            if k >= N:
-                break
-            if st == 0:
-                for jj in range(n_out):
-                    for i in range(n):
-                        Y_out[k, jj, i] = Yl[jj, i * L + l]
-                for c in range(4):
-                    info[k, c] = il[l, c]
-                status[k] = 0
-            else:
-                status[k] = solve(tb, P[k], bolus[k], Y0[k], nonneg, t_out, rtol, atol[k],
-                                  h_max, max_steps, Y_out[k], info[k])
-
+{lanes32}
 
 @njit(cache=True, parallel=True)
 def solve_batch_single(tb, P, bolus, Y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out,
@@ -520,7 +545,8 @@ def observe_batch(t_out, Y, P, seg, O):
 def load_solver(model: CompiledModel) -> ModuleType:
     """Write (once) and import the solver module compiled against this model's RHS."""
     src = TEMPLATE.format(digest=model.digest, model_module=model.module.__name__, beta=BETA,
-                          tableau=_tableau_source())
+                          tableau=_tableau_source(), lanes64=_lanes_source(False),
+                          lanes32=_lanes_source(True))
     name = f"gutbrain_tsit5_{hashlib.sha256(src.encode()).hexdigest()[:16]}"
     path = cache_dir() / f"{name}.py"
     if not path.exists():

@@ -142,3 +142,22 @@ def vcos(x):
         1.0 / 2432902008176640000.0 - z * (1.0 / 1124000727777607680000.0))
     c = (c0 + z4 * c1) + z8 * c2
     return 2.0 * c * c - 1.0
+
+
+# Single precision for the float32 lockstep kernel: the double-precision functions, rounded
+# once. float32 versions of the polynomials would halve their cost again but need their own
+# accuracy work; these keep the float32 kernel's only rounding in its arithmetic.
+@njit(nogil=True, error_model="numpy", inline="always")
+def vexp_f32(x):
+    return np.float32(vexp(np.float64(x)))
+
+
+@njit(nogil=True, error_model="numpy", inline="always")
+def vlog_f32(x):
+    return np.float32(vlog(np.float64(x)))
+
+
+@njit(nogil=True, error_model="numpy", inline="always")
+def vcos_f32(x):
+    """cos of a double-precision argument (it holds the time), rounded to float32."""
+    return np.float32(vcos(x))
