@@ -379,3 +379,24 @@ def test_generated_code_is_cached_by_generator_version(model):
     from gutbrain.compile.build import codegen_version
 
     assert model.module.__name__.endswith(codegen_version())
+
+
+def test_changed_folded_default_gets_its_own_code(model):
+    """A spec whose default for a folded exponent differs (n_GR 2 instead of 3) gets its own
+    CompiledModel (its own defaults) and generated code that folds the new value, not the
+    cached code of the default model."""
+    import dataclasses
+
+    from gutbrain.compile.build import compile_model
+    from gutbrain.model import build_model
+
+    spec = build_model()
+    spec.modules = [dataclasses.replace(m, parameters=tuple(
+        dataclasses.replace(p, value=2.0) if p.name == "n_GR" else p for p in m.parameters))
+        for m in spec.modules]
+    other = compile_model(spec)
+    assert other is not model and other.module is not model.module
+    assert other.default_parameters()[other.param_index("n_GR")] == 2.0
+    folded = dict(zip(other.module.INTEXP_NAMES, other.module.INTEXP_VALUE, strict=True))
+    assert folded["n_GR"] == 2.0
+    assert compile_model(spec) is other  # cached in memory

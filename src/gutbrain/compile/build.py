@@ -135,16 +135,19 @@ def compile_model(spec: ModelSpec | None = None) -> CompiledModel:
     """Generate (or reuse) the model's numeric code. Sympy runs only when the model changed."""
     spec = spec or build_model()
     digest = spec_digest(spec)
-    if digest in _COMPILED:
-        return _COMPILED[digest]
+    # the digest covers structure; the defaults are part of the key too, so that a spec with
+    # other defaults gets its own CompiledModel (its default_parameters) and, where a default
+    # that the generated code folds in (the integer exponents) differs, its own code
+    defaults = np.array([p.value for p in spec.parameters]).tobytes()
+    key = f"{digest}_{hashlib.sha256(defaults).hexdigest()[:8]}"
+    if key in _COMPILED:
+        return _COMPILED[key]
     name = f"gutbrain_model_{digest}_{codegen_version()}"
     module = _generated(name, spec)
     if _folded_defaults_changed(module, spec):
-        # the digest covers structure, not values: a default that the code folded in (the
-        # integer exponents) has changed since. The old code stays correct (the solvers use the
-        # folded right-hand sides only for persons with the folded values), but would be slow
-        defaults = np.array([p.value for p in spec.parameters]).tobytes()
-        module = _generated(f"{name}_{hashlib.sha256(defaults).hexdigest()[:8]}", spec)
+        # the old code would stay correct (the solvers use the folded right-hand sides only for
+        # persons with the folded values) but slow for persons with the new defaults
+        module = _generated(f"{name}_{key[-8:]}", spec)
     compiled = CompiledModel(
         spec=spec,
         digest=digest,
@@ -153,5 +156,5 @@ def compile_model(spec: ModelSpec | None = None) -> CompiledModel:
         param_names=[p.name for p in spec.parameters],
         observable_ids=[o.id for o in spec.observables],
     )
-    _COMPILED[digest] = compiled
+    _COMPILED[key] = compiled
     return compiled
