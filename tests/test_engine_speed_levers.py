@@ -390,13 +390,15 @@ def test_changed_folded_default_gets_its_own_code(model):
     from gutbrain.compile.build import compile_model
     from gutbrain.model import build_model
 
-    spec = build_model()
-    spec.modules = [dataclasses.replace(m, parameters=tuple(
+    base = build_model()  # cached and shared: build a new spec, never change this one
+    spec = dataclasses.replace(base, modules=[dataclasses.replace(m, parameters=tuple(
         dataclasses.replace(p, value=2.0) if p.name == "n_GR" else p for p in m.parameters))
-        for m in spec.modules]
+        for m in base.modules])
     other = compile_model(spec)
     assert other is not model and other.module is not model.module
     assert other.default_parameters()[other.param_index("n_GR")] == 2.0
     folded = dict(zip(other.module.INTEXP_NAMES, other.module.INTEXP_VALUE, strict=True))
     assert folded["n_GR"] == 2.0
     assert compile_model(spec) is other  # cached in memory
+    assert compile_model() is model and build_model().parameters == base.parameters
+    assert model.default_parameters()[model.param_index("n_GR")] == 3.0
