@@ -1,4 +1,5 @@
-"""Compiled Tsitouras 5(4) integrator with dense output, one person or LANES persons at a time.
+"""Compiled Tsitouras 5(4) integrator with dense output, one person or a lockstep group at a time
+(LANES persons with a double-precision rhs, LANES32 with a single-precision one).
 
 Why explicit: the 24 h cortisol rhythm, not stiffness, sets the step count (engine benchmark,
 DESIGN §4; bench/integrator_study.md); the fastest processes (CRH) are at quasi-steady state, so
@@ -87,7 +88,7 @@ def _stage@S@(t, w, kout, intexp):
 
 @njit(cache=True, nogil=True, error_model='numpy')
 def solve_lanes@S@(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, info):
-    """LANES persons in lockstep: one step size for all (the lane with the largest error
+    """@LANES@ persons in lockstep: one step size for all (the lane with the largest error
     decides), the right-hand side vectorised over the lanes. Flat (state x lane) layouts:
     P[seg] is (parameter x lane), bolus[seg] and y0, atol are (state x lane), Y_out[j] is
     (state x lane); info[l] as for solve (steps and rejections are the group's). Returns a
@@ -252,7 +253,7 @@ def solve_lanes@S@(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, max_steps
 @njit(cache=True, parallel=True)
 def solve_batch@S@(tb, P, bolus, Y0, nonneg, t_out, rtol, atol, h_max, max_steps, Y_out, info,
                 status):
-    """Persons in parallel, LANES at a time in lockstep (solve_lanes, vectorised rhs); groups
+    """Persons in parallel, @LANES@ at a time in lockstep (solve_lanes@S@, vectorised rhs); groups
     in parallel (prange). P[k] is person k's (segment x parameter) matrix, bolus[k] their
     (segment x state) increments, Y0[k] and atol[k] their start state and tolerances. The last
     group is padded with copies of the last person. A group that fails is solved again person
