@@ -55,6 +55,33 @@ def test_unknown_name_in_expression_is_reported():
         build_symbolic(bad)
 
 
+def test_step_window_may_use_parameters_only():
+    from gutbrain.compile.symbolic import ModelDefinitionError, build_symbolic
+    from gutbrain.model.spec import Parameter, StepWindow
+
+    k = Parameter("k", 1.0, "1/d", "test", 0.1, 10.0, "rate")
+    x = Species("x", 1.0, "1", "", "-k*x")
+    bad = ModelSpec("bad", "0", [Module("m", "", (k,), (x,), step_windows=(
+        StepWindow("w", "0.25", "x/24", "1/k", "test"),))])
+    with pytest.raises(ModelDefinitionError, match="step window 'w', field length.*parameters "
+                       "only, not \\['x'\\]"):
+        build_symbolic(bad)
+
+
+def test_awakening_step_window_from_the_hpa_parameters(model):
+    """The HPA module's step window: 2.5 SD either side of the awakening bump's centre
+    (wake_time + car_delay; SD 1/(2 pi sqrt(car_kappa)) d), steps capped at 1/g_acth."""
+    p = model.default_parameters()
+    assert model.module.STEP_WINDOW_NAMES == ("awakening response",)
+    out = np.empty((model.module.N_STEP_WINDOWS, 3))
+    model.module.step_windows(p, out)
+    sd = 1 / (2 * np.pi * np.sqrt(p[model.param_index("car_kappa")]))
+    centre = p[model.param_index("wake_time")] + p[model.param_index("car_delay")]
+    np.testing.assert_allclose(out[0], [centre - 2.5 * sd, 5 * sd,
+                                        1 / p[model.param_index("g_acth")]], rtol=1e-12)
+    assert 6.0 / 24 < out[0, 0] < 6.1 / 24 and 0.47 / 24 < out[0, 2] < 0.49 / 24
+
+
 def test_generated_jacobian_matches_finite_differences(model):
     """The chain-rule Jacobian agrees with central differences of the generated RHS."""
     from gutbrain.engine.single import steady_state

@@ -94,7 +94,9 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
     sol = integrate(model, schedule, y0, t_out, tol)
     prov = provenance(model, sc.model_dump(mode="json", by_alias=True),
                       {"name": "tsit5", "rtol": tol.rtol, "atol_scale": tol.atol_scale,
-                       "h_max": tol.h_max, "steps": sol.steps, "rejected": sol.rejected,
+                       "h_max": tol.h_max, "error_norm": tol.norm,
+                       "step_windows": list(model.module.STEP_WINDOW_NAMES),
+                       "steps": sol.steps, "rejected": sol.rejected,
                        "burn_in_days": 730.0,
                        "profile": {"file": str(profile), "sample": sample} if profile else None},
                       p0)

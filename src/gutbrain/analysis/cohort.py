@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 
 from gutbrain.analysis.chunks import run_chunks
-from gutbrain.analysis.population import COHORT_RTOL, population
+from gutbrain.analysis.population import COHORT_NORM, COHORT_RTOL, cohort_tolerances, population
 from gutbrain.compile.build import compile_model
 from gutbrain.engine.batch import integrate_batch, observe_batch
-from gutbrain.engine.single import Tolerances
 from gutbrain.scenario.schedule import build_schedule
 from gutbrain.scenario.schema import Scenario
 
@@ -32,7 +31,7 @@ def cohort_chunk(scenario_json: str, persons: np.ndarray, params: np.ndarray,
     t = np.arange(0.0, sc.days + 1e-9, every_days)
     P = np.stack([s.params for s in scheds])
     B = np.stack([s.bolus for s in scheds])
-    sol = integrate_batch(model, scheds[0].boundaries, P, B, state, t, Tolerances(rtol=rtol))
+    sol = integrate_batch(model, scheds[0].boundaries, P, B, state, t, cohort_tolerances(rtol))
     obs = observe_batch(model, sol, scheds[0].boundaries, P)
     cols = [model.observable_ids.index(o) for o in observables]
     n, m = len(persons), len(t)
@@ -67,6 +66,6 @@ def run_cohort(scenario: Scenario, preset: str = "general", n: int = 1000, seed:
     pop.traits.assign(person=np.arange(n)).to_parquet(outdir / "persons.parquet")
     summary = {"scenario": scenario.name, "population": preset, "n": n, "seed": seed,
                "every_days": every_days, "observables": list(observables),
-               "chunks": len(tasks), "rtol": rtol}
+               "chunks": len(tasks), "rtol": rtol, "error_norm": COHORT_NORM}
     (outdir / "cohort.json").write_text(json.dumps(summary, indent=2))
     return summary

@@ -21,15 +21,16 @@ from scipy import stats
 
 from gutbrain.analysis.chunks import run_chunks
 from gutbrain.analysis.population import (
+    COHORT_NORM,
     COHORT_RTOL,
     MEASUREMENT_SD,
     Population,
+    cohort_tolerances,
     population,
 )
 from gutbrain.analysis.trial_spec import OUTCOMES, TrialSpec
 from gutbrain.compile.build import compile_model
 from gutbrain.engine.batch import integrate_batch, observe_batch
-from gutbrain.engine.single import Tolerances
 from gutbrain.scenario.schedule import build_schedule
 from gutbrain.scenario.schema import Scenario
 
@@ -144,7 +145,7 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
     bounds, P, B = _person_segments(model, spec, scheds, persons, seed)
     wake = float(params[0, model.param_index("wake_time")])
     t, idx = _times(spec, wake)
-    sol = integrate_batch(model, bounds, P, B, state, t, Tolerances(rtol=COHORT_RTOL))
+    sol = integrate_batch(model, bounds, P, B, state, t, cohort_tolerances())
     obs_all = observe_batch(model, sol, bounds, P)
     col = {o: i for i, o in enumerate(model.observable_ids)}
     rows = []
@@ -379,7 +380,7 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
     result["population"] = {"preset": pop.preset, "n": len(pop), "seed": pop.seed,
                             "screening_means": pop.screening.mean().round(4).to_dict()}
     result["design"] = {"days": spec.days, "run_in_days": spec.run_in_days,
-                        "diet": spec.diet, "rtol": COHORT_RTOL,
+                        "diet": spec.diet, "rtol": COHORT_RTOL, "error_norm": COHORT_NORM,
                         "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD,
                         "biomarker_cv": BIOMARKER_CV, "parameters": spec.parameters}
     if power:

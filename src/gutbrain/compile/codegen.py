@@ -333,6 +333,25 @@ def _fast_rhs_lines(model: SymbolicModel, pr: _Printer, ren: dict[sp.Symbol, sp.
     return prep, head + body, n_q
 
 
+def _step_window_lines(model: SymbolicModel, pr: _Printer,
+                       ren: dict[sp.Symbol, sp.Symbol]) -> list[str]:
+    """``step_windows(p, out)``: per daily step window of the model (spec.StepWindow) its
+    clock start in [0, 1) d, its length and its step cap (d), from the parameters p."""
+    exprs = [e for _, *parts in model.step_windows for e in parts]
+    lines = ["", "", f"N_STEP_WINDOWS = {len(model.step_windows)}",
+             f"STEP_WINDOW_NAMES = {tuple(w[0] for w in model.step_windows)!r}", "", "",
+             "@njit(cache=True, nogil=True)", "def step_windows(p, out):",
+             '    """Rows (clock start in [0, 1) d, length d, step cap d), one per window."""']
+    lines += _header_lines(model, exprs, pr, ren)
+    for k, (_, start, length, cap) in enumerate(model.step_windows):
+        lines += [f"    out[{k}, 0] = ({pr.doprint(start.xreplace(ren))}) % 1.0",
+                  f"    out[{k}, 1] = {pr.doprint(length.xreplace(ren))}",
+                  f"    out[{k}, 2] = {pr.doprint(cap.xreplace(ren))}"]
+    if not model.step_windows:
+        lines.append("    return")
+    return lines
+
+
 def generate_source(model: SymbolicModel) -> str:
     """Python/numba module text with rhs, jac, observables and metadata."""
     pr = _Printer({"standard": "python3"})
@@ -365,6 +384,7 @@ def generate_source(model: SymbolicModel) -> str:
             "@njit(cache=True, nogil=True)", "def prep(p, q):",
             '    """Parameter-only sub-expressions of rhs (constant within a segment)."""']
     out += prep
+    out += _step_window_lines(model, pr, ren)
     lane_prep, lane_body, _ = _fast_rhs_lines(model, pr, ren, lanes=True)
     assert lane_prep == prep  # both bodies read the same q layout
     fold = integer_exponents(model)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -30,6 +30,8 @@ class SymbolicModel:
     rates: list[sp.Expr]
     observables: list[tuple[str, sp.Expr]]
     digest: str
+    # (name, clock start, length, step cap) per daily step window, over parameters only
+    step_windows: list[tuple[str, sp.Expr, sp.Expr, sp.Expr]] = field(default_factory=list)
 
     @property
     def state_names(self) -> list[str]:
@@ -52,6 +54,8 @@ def spec_digest(spec: ModelSpec) -> str:
         "assignments": [(a.name, a.expr) for a in spec.assignments],
         "observables": [(o.id, o.expr) for o in spec.observables],
     }
+    if spec.step_windows:  # only when present, so models without windows keep their digest
+        payload["step_windows"] = [(w.start, w.length, w.h_max) for w in spec.step_windows]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:16]
 
 
@@ -103,6 +107,19 @@ def build_symbolic(spec: ModelSpec) -> SymbolicModel:
     rates = [_parse(s.rate, symbols, f"rate of {s.name}") for s in spec.species]
     observables = [(o.id, _parse(o.expr, symbols, f"observable {o.id}"))
                    for o in spec.observables]
+    windows = []
+    params = {symbols[p.name] for p in spec.parameters}
+    for w in spec.step_windows:
+        parts = []
+        for field_name in ("start", "length", "h_max"):
+            where = f"step window {w.name!r}, field {field_name}"
+            e = _parse(getattr(w, field_name), symbols, where)
+            if not e.free_symbols <= params:
+                raise ModelDefinitionError(
+                    f"{where}: {getattr(w, field_name)!r} may use parameters only, not "
+                    f"{sorted(s.name for s in e.free_symbols - params)}")
+            parts.append(e)
+        windows.append((w.name, *parts))
     ids = [o for o, _ in observables]
     if len(set(ids)) != len(ids):
         raise ModelDefinitionError("duplicate observable ids")
@@ -114,4 +131,5 @@ def build_symbolic(spec: ModelSpec) -> SymbolicModel:
         rates=rates,
         observables=observables,
         digest=spec_digest(spec),
+        step_windows=windows,
     )

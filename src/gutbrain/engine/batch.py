@@ -68,8 +68,8 @@ def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.nda
         run = solver.solve_batch
     run(np.ascontiguousarray(boundaries, float), np.ascontiguousarray(params, float),
         np.ascontiguousarray(bolus, float), np.ascontiguousarray(y0, float), model.nonnegative,
-        np.ascontiguousarray(t_out, float), tol.rtol, atol, tol.h_max, tol.max_steps, y_out,
-        info, status)
+        np.ascontiguousarray(t_out, float), tol.rtol, atol, tol.h_max, tol.norm == "max",
+        tol.max_steps, y_out, info, status)
     return BatchSolution(t_out, y_out, status, info)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -30,6 +31,14 @@ class Tolerances:
     atol_scale: float = 1e-3  # atol_i = rtol * atol_scale * max(1, |typical_i|)
     h_max: float = 0.05  # d; keeps the circadian rhythm resolved after quiet stretches
     max_steps: int = 5_000_000
+    # error norm over the scaled local errors: "rms" (Hairer's) lets one state's error reach
+    # ~sqrt(n_states) x rtol while the others are small; "max" holds every state to rtol
+    # (cohorts use it, see analysis.population.cohort_tolerances)
+    norm: Literal["rms", "max"] = "rms"
+
+    def __post_init__(self) -> None:
+        if self.norm not in ("rms", "max"):
+            raise ValueError(f"Tolerances.norm: expected 'rms' or 'max', got {self.norm!r}")
 
     def atol(self, typical: np.ndarray) -> np.ndarray:
         return self.rtol * self.atol_scale * np.maximum(1.0, np.abs(typical))
@@ -59,7 +68,7 @@ def integrate(model: CompiledModel, schedule: Schedule, y0: np.ndarray, t_out: n
                           np.ascontiguousarray(schedule.bolus, dtype=float),
                           np.asarray(y0, dtype=float).copy(), model.nonnegative,
                           np.ascontiguousarray(t_out, dtype=float), tol.rtol, tol.atol(y0),
-                          tol.h_max, tol.max_steps, y_out, info)
+                          tol.h_max, tol.norm == "max", tol.max_steps, y_out, info)
     worst = model.state_names[int(info[1])]
     sol = Solution(t_out, y_out, int(status), STATUS[int(status)], float(info[0]), worst,
                    int(info[2]), int(info[3]))

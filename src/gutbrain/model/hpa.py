@@ -17,7 +17,7 @@ cortisol awakening response (CAR) right after waking — on top of a night floor
 calibrated to the Carroll et al. 2007 control cortisol profile.
 """
 
-from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Species
+from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Species, StepWindow
 
 KARIN = "Karin et al. 2020 Mol Syst Biol 16:e9510"
 LN2 = 0.6931471805599453
@@ -179,5 +179,20 @@ CRH_SCALE = Parameter("crh_scale", 2.719, "1", "calibrated: Carroll 2007 control
                       "cortisol (sets the gland masses)", 0.1, 10.0,
                       "scale of the circadian drive")
 
+# The awakening drive is a von Mises bump of SD 1/(2 pi sqrt(car_kappa)) d (~30 min). On its
+# flanks an explicit step with h*g_acth > ~1.1 makes an ACTH error that the embedded estimate
+# misjudges in size and sign (measured: estimate -0.8, true +5.2 tolerance units at
+# h*g_acth = 1.65; at 1.1 both -0.3), so ACTH at sub-daily samples drifted to 2-3e-3 at cohort
+# tolerances. Steps are capped at 1/g_acth from 2.5 SD before the bump's centre to 2.5 SD after
+# (bench/integrator_study.md, "Sub-daily ACTH: found and fixed").
+AWAKENING_STEPS = StepWindow(
+    "awakening response",
+    start="wake_time + car_delay - 2.5/(2*pi*sqrt(car_kappa))",
+    length="5/(2*pi*sqrt(car_kappa))",
+    h_max="1/g_acth",
+    reason="the embedded error estimate holds for ACTH on the awakening bump only while "
+           "h*g_acth <= ~1 (measured, bench/integrator_study.md)")
+
 MODULE = Module("hpa", "HPA axis: circadian CRH, ACTH, cortisol, gland masses, GR",
-                (*parameters, CRH_SCALE), species, assignments, observables)
+                (*parameters, CRH_SCALE), species, assignments, observables,
+                (AWAKENING_STEPS,))

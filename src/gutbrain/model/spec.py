@@ -80,6 +80,22 @@ class Observable:
 
 
 @dataclass(frozen=True)
+class StepWindow:
+    """A daily clock window in which the solvers cap their step size.
+
+    Not a mechanism but a numerical requirement of a sharp rhythmic input: where an input
+    rises faster than the embedded error estimate can follow, the window keeps the step short
+    enough for the estimate to hold. ``start`` (a clock time, taken modulo 1 d), ``length`` and
+    ``h_max`` are expressions over parameters, in days. SBML export leaves windows out."""
+
+    name: str
+    start: str
+    length: str
+    h_max: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Module:
     """One mechanism of the gut–brain axis (DESIGN §3.1)."""
 
@@ -89,6 +105,7 @@ class Module:
     species: tuple[Species, ...] = ()
     assignments: tuple[Assignment, ...] = ()
     observables: tuple[Observable, ...] = ()
+    step_windows: tuple[StepWindow, ...] = ()
 
 
 @dataclass
@@ -114,6 +131,10 @@ class ModelSpec:
     @property
     def observables(self) -> list[Observable]:
         return [o for m in self.modules for o in m.observables]
+
+    @property
+    def step_windows(self) -> list[StepWindow]:
+        return [w for m in self.modules for w in m.step_windows]
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
