@@ -1,4 +1,5 @@
-"""Engine benchmark: gutbrain's compiled DP5 vs libroadrunner (CVODE) on the exported SBML.
+"""Engine benchmark: gutbrain's compiled Tsitouras 5(4) vs libroadrunner (CVODE) on the exported
+SBML.
 
 One person-year of the default healthy scenario (``baseline``: healthy adult, Western diet;
 365 days, hourly output of every observable), both engines from the same steady state, in one
@@ -99,7 +100,7 @@ def main() -> None:
     gb_load = statistics.median(a for a, _ in fresh)
     gb_first = statistics.median(b for _, b in fresh)
 
-    rows = [("gutbrain DP5 (numba)", gb_load, gb_sim, err(gb_obs))]
+    rows = [("gutbrain Tsit5 (numba)", gb_load, gb_sim, err(gb_obs))]
     t0 = time.perf_counter()
     sbml = export_sbml(model, y0=y0, schedule=sched)
     export_s = time.perf_counter() - t0
