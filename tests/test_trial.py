@@ -57,6 +57,24 @@ def test_population_is_deterministic_and_screened():
     assert 0.5 < r < 0.7 and len(big) == 1
 
 
+def test_population_without_criteria_burns_in_only_the_persons_kept(monkeypatch):
+    """No inclusion criteria (general): every drawn person is kept, so exactly n are burnt
+    in; with criteria (depressed) the draw carries a margin and is screened."""
+    import gutbrain.analysis.population as popmod
+
+    screened = []
+    real = popmod._screen
+
+    def counting(model, traits, *args, **kwargs):
+        screened.append(len(traits))
+        return real(model, traits, *args, **kwargs)
+
+    monkeypatch.setattr(popmod, "_screen", counting)
+    assert len(popmod.population("general", 24, seed=2)) == 24 and screened == [24]
+    screened.clear()
+    assert len(popmod.population("depressed", 6, seed=2)) == 6 and sum(screened) > 6
+
+
 def test_parameter_overrides_reach_every_person_and_beat_sampled_traits():
     pop = population("depressed", 6, seed=3,
                      parameters={"vagal_afferent_gain": 0.0, "stress_sensitivity": 1.0})

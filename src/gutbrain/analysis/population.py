@@ -241,7 +241,10 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
     total = drawn = 0
     for _ in range(max_rounds):
         rate = total / drawn if drawn else (0.5 if crit else 1.0)
-        batch = max(16, int((n - total) * 1.3 / max(0.05, rate)))
+        # without inclusion criteria everyone passes: draw exactly the persons still needed
+        # (the 30 % margin against the screening rate's sampling error would be burnt in for
+        # nothing)
+        batch = n - total if not crit else max(16, int((n - total) * 1.3 / max(0.05, rate)))
         drawn += batch
         traits = sample_traits(preset, batch, rng)
         P, y, scr = _screen(model, traits, base, tol, rng, fixed)
