@@ -66,6 +66,10 @@ def test_step_window_may_use_parameters_only():
     with pytest.raises(ModelDefinitionError, match="step window 'w', field length.*parameters "
                        "only, not \\['x'\\]"):
         build_symbolic(bad)
+    no_step = ModelSpec("bad", "0", [Module("m", "", (k,), (x,), step_windows=(
+        StepWindow("w", "0.25", "0.1", "k - 1", "test"),))])
+    with pytest.raises(ModelDefinitionError, match="step window 'w': .*step cap 0 d; expected"):
+        build_symbolic(no_step)
 
 
 def test_awakening_step_window_from_the_hpa_parameters(model):

@@ -119,6 +119,12 @@ def build_symbolic(spec: ModelSpec) -> SymbolicModel:
                     f"{where}: {getattr(w, field_name)!r} may use parameters only, not "
                     f"{sorted(s.name for s in e.free_symbols - params)}")
             parts.append(e)
+        at_defaults = {symbols[p.name]: p.value for p in spec.parameters}
+        length, cap = (float(e.subs(at_defaults)) for e in parts[1:])
+        if not (0.0 <= length < 1.0 and cap > 0.0):
+            raise ModelDefinitionError(
+                f"step window {w.name!r}: at the default parameters its length is {length:g} d "
+                f"and its step cap {cap:g} d; expected 0 <= length < 1 and cap > 0")
         windows.append((w.name, *parts))
     ids = [o for o, _ in observables]
     if len(set(ids)) != len(ids):
