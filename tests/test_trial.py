@@ -101,6 +101,8 @@ def test_trial_json_layout_and_statistics(small_trial):
     g = by[("probiotic", "phq9")]
     assert g["vs"] == "placebo" and g["ci95"][0] < g["hedges_g"] < g["ci95"][1]
     assert "risk_ratio" in by[("probiotic", "mde_incidence")]
+    # the solver setting is recorded with the design
+    assert saved["design"]["rtol"] == 3e-4 and saved["design"]["error_norm"] == "max"
     # persons.parquet: one row per person with arm, traits and outcomes
     df = pd.read_parquet(d / "out" / "persons.parquet")
     assert len(df) == 24 and set(df.arm) == {"placebo", "probiotic"}
