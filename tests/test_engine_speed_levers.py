@@ -311,7 +311,7 @@ def antibiotic_course(model):
 def test_lockstep_batch_matches_single_engine(model, antibiotic_course, rtol):
     """Five persons (one full group of four and a padded one), different parameters, through
     the segments and boluses of an antibiotic course."""
-    from gutbrain.engine.batch import integrate_batch
+    from gutbrain.engine.batch import integrate_batch, window_order
     from gutbrain.engine.single import Tolerances, integrate
     from gutbrain.scenario.schedule import Schedule
 
@@ -333,9 +333,11 @@ def test_lockstep_batch_matches_single_engine(model, antibiotic_course, rtol):
         scale_k = np.abs(one.y).max(axis=0) + 1e-9
         err = np.abs(lock.y[k] - one.y) / scale_k
         assert err.max() < 50 * rtol, (k, model.state_names[int(err.max(axis=0).argmax())])
-    # lockstep shares one step size per group: never fewer steps than the person alone
-    assert np.all(lock.info[:4, 2] == lock.info[0, 2])
-    assert lock.info[0, 2] >= each.info[:4, 2].max()
+    # lockstep shares one step size per group (groups follow window_order: the perturbed
+    # parameters move the persons' awakening windows): never fewer steps than the person alone
+    group = window_order(model, P)[:4]
+    assert np.all(lock.info[group, 2] == lock.info[group[0], 2])
+    assert lock.info[group[0], 2] >= each.info[group, 2].max()
 
 
 @pytest.mark.parametrize("preset, seed", [("general", 3), ("depressed", 11)])
@@ -365,8 +367,9 @@ def test_cohort_tolerance_keeps_the_promised_agreement(model, preset, seed):
 
 
 def test_step_windows_cap_and_land_the_step(model):
-    """Inside a window the step is capped; a step that would stride into it lands on its
-    start; outside, and for a window that has passed, the step is left alone."""
+    """Inside a window the step is capped; a longer step that would stride into it lands on
+    its start, or is cut to the cap where the start is nearer than that; outside, and for a
+    window that has passed, the step is left alone."""
     from gutbrain.engine.tsit5 import load_solver
 
     windowed = load_solver(model)._windowed
@@ -374,9 +377,35 @@ def test_step_windows_cap_and_land_the_step(model):
     assert windowed(3.26, 0.05, win) == 0.02  # inside (day 3)
     assert windowed(3.26, 0.01, win) == 0.01  # inside, already smaller
     assert windowed(3.22, 0.05, win) == pytest.approx(0.03, abs=1e-12)  # lands on 06:00
+    assert windowed(3.245, 0.05, win) == 0.02  # start nearer than the cap: one capped step
+    assert windowed(3.245, 0.004, win) == 0.004  # short enough to stride in
     assert windowed(3.40, 0.05, win) == 0.05  # after the window
     assert windowed(3.25 - 1e-12, 0.05, win) == 0.02  # at its start, up to rounding
     assert windowed(3.0, 0.05, np.empty((0, 3))) == 0.05  # a model without windows
+
+
+def test_lockstep_groups_persons_by_their_step_windows(model):
+    """Lockstep groups follow the clock times of the persons' step windows (window_order):
+    the identity where everyone wakes at the same time; with distinct wake times the order
+    of the input does not matter (the same groups, so bit for bit the same results), and
+    a group of near wake times takes about the steps of one person (33 per day), not those
+    of the union of scattered windows (45 before grouping)."""
+    from gutbrain.analysis.population import cohort_tolerances, population
+    from gutbrain.engine.batch import integrate_batch, window_order
+
+    pop = population("general", 64, seed=23)
+    P = pop.params[:, None, :].copy()
+    assert np.array_equal(window_order(model, P), np.arange(64))
+    rng = np.random.default_rng(1)
+    P[:, 0, model.param_index("wake_time")] = rng.uniform(5.5, 9.0, 64) / 24
+    t = np.arange(0.0, 10.0 + 1e-9, 0.25)
+    bounds, B = np.array([0.0, 10.0]), np.zeros((1, model.n_states))
+    a = integrate_batch(model, bounds, P, B, pop.state, t, cohort_tolerances())
+    perm = rng.permutation(64)
+    b = integrate_batch(model, bounds, P[perm], B, pop.state[perm], t, cohort_tolerances())
+    np.testing.assert_array_equal(b.y, a.y[perm])
+    np.testing.assert_array_equal(b.info, a.info[perm])
+    assert (a.info[:, 2] + a.info[:, 3]).mean() / 10.0 < 38.0
 
 
 def test_error_norm_is_checked():

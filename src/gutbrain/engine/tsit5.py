@@ -378,8 +378,10 @@ def _shrunk(h, en, finite):
 @njit(cache=True, nogil=True, error_model='numpy', inline='always')
 def _windowed(t, h, win):
     """The step from t capped inside the model's daily step windows (rows of step_windows:
-    clock start, length, cap) and shortened to land on a window's start, so that no step
-    strides into a window."""
+    clock start, length, cap): no step longer than a window's cap overlaps it. A longer step
+    that would stride into a window lands on its start, unless the start is nearer than the
+    cap (then one step of the cap's length: no tiny landing steps, which in a lockstep group
+    with several nearby window starts would otherwise come one per member)."""
     for k in range(win.shape[0]):
         ph = (t - win[k, 0]) % 1.0
         if ph > 1.0 - 1e-9:  # at the start, up to rounding
@@ -387,7 +389,7 @@ def _windowed(t, h, win):
         if ph < win[k, 1]:
             h = min(h, win[k, 2])
         elif 1.0 - ph < h:
-            h = 1.0 - ph
+            h = min(h, max(1.0 - ph, win[k, 2]))
     return h
 
 
