@@ -109,6 +109,7 @@ def build_symbolic(spec: ModelSpec) -> SymbolicModel:
                    for o in spec.observables]
     windows = []
     params = {symbols[p.name] for p in spec.parameters}
+    at_defaults = {symbols[p.name]: p.value for p in spec.parameters}
     for w in spec.step_windows:
         parts = []
         for field_name in ("start", "length", "h_max"):
@@ -119,7 +120,6 @@ def build_symbolic(spec: ModelSpec) -> SymbolicModel:
                     f"{where}: {getattr(w, field_name)!r} may use parameters only, not "
                     f"{sorted(s.name for s in e.free_symbols - params)}")
             parts.append(e)
-        at_defaults = {symbols[p.name]: p.value for p in spec.parameters}
         length, cap = (float(e.subs(at_defaults)) for e in parts[1:])
         if not (0.0 <= length < 1.0 and cap > 0.0):
             raise ModelDefinitionError(

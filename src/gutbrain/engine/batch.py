@@ -78,7 +78,8 @@ def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.nda
     if bolus.ndim == 2:
         bolus = np.repeat(bolus[None], n, axis=0)
     order = window_order(model, params) if lockstep else np.arange(n)
-    if np.any(order != np.arange(n)):
+    reordered = bool(np.any(order != np.arange(n)))
+    if reordered:
         params, bolus, y0, atol = params[order], bolus[order], y0[order], atol[order]
     if not lockstep:
         run = solver.solve_batch_single
@@ -90,7 +91,7 @@ def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.nda
         np.ascontiguousarray(bolus, float), np.ascontiguousarray(y0, float), model.nonnegative,
         np.ascontiguousarray(t_out, float), tol.rtol, atol, tol.h_max, tol.norm == "max",
         tol.max_steps, y_out, info, status)
-    if np.any(order != np.arange(n)):
+    if reordered:
         _unsort_rows(y_out, order)  # in place: the samples may be most of the memory
         back = np.argsort(order)
         status, info = status[back], info[back]

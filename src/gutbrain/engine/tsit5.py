@@ -216,18 +216,10 @@ def solve_lanes@S@(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, maxnorm, 
             if not finite:
                 en = 1e300
             if en <= 1.0:
-                while j < n_out and t_out[j] <= t + h and (
-                        t_out[j] < t_end or seg == tb.shape[0] - 2):
-                    _dense_row((t_out[j] - t) / h, h, y, k1, k2, k3, k4, k5, k6, k7, Y_out[j])
-                    j += 1
+                j = _dense_samples(j, t, h, t_end, seg == tb.shape[0] - 2, t_out, y, k1, k2,
+                                   k3, k4, k5, k6, k7, Y_out)
                 t = t_end if last else t + h
-                clipped = False
-                for i in range(nl):
-                    if nonneg_l[i] and y1[i] < 0.0:
-                        y1[i] = 0.0
-                        clipped = True
-                    y[i] = y1[i]
-                if clipped:
+                if _take_step(y, y1, nonneg_l):
                     for i in range(nl):
                         w[@W@_Y + i] = y[i]
                     _stage@S@(t, w, k1, intexp)
@@ -359,6 +351,30 @@ def _dense_row(th, h, y, k1, k2, k3, k4, k5, k6, k7, row):
     for i in range(row.shape[0]):
         row[i] = y[i] + h * (b1 * k1[i] + b2 * k2[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i]
                              + b6 * k6[i] + b7 * k7[i])
+
+
+@njit(cache=True, nogil=True, error_model='numpy', inline='always')
+def _dense_samples(j, t, h, t_end, last_segment, t_out, y, k1, k2, k3, k4, k5, k6, k7, Y_out):
+    """Dense output for the requested times in (t, t + h] from sample j on; returns the next
+    sample's index. A sample exactly at a segment boundary is written after the next
+    segment's bolus and with its inputs (post-event), except at the very end."""
+    while j < t_out.shape[0] and t_out[j] <= t + h and (t_out[j] < t_end or last_segment):
+        _dense_row((t_out[j] - t) / h, h, y, k1, k2, k3, k4, k5, k6, k7, Y_out[j])
+        j += 1
+    return j
+
+
+@njit(cache=True, nogil=True, error_model='numpy', inline='always')
+def _take_step(y, y1, nonneg):
+    """y <- y1 after an accepted step, non-negative states clipped at 0 (in y1 as well);
+    whether any was clipped (then the first stage must be evaluated again)."""
+    clipped = False
+    for i in range(y.shape[0]):
+        if nonneg[i] and y1[i] < 0.0:
+            y1[i] = 0.0
+            clipped = True
+        y[i] = y1[i]
+    return clipped
 
 
 @njit(cache=True, nogil=True, error_model='numpy', inline='always')
@@ -514,21 +530,10 @@ def solve(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, maxnorm, max_steps
             en = (math.sqrt(en if maxnorm else en / n)) if finite else 1e300
             info[1] = worst
             if en <= 1.0:
-                # dense output for requested times inside (t, t + h]
-                # a sample exactly at a boundary is written after the next segment's bolus
-                # and with its inputs (post-event), except at the very end
-                while j < n_out and t_out[j] <= t + h and (
-                        t_out[j] < t_end or seg == tb.shape[0] - 2):
-                    _dense_row((t_out[j] - t) / h, h, y, k1, k2, k3, k4, k5, k6, k7, Y_out[j])
-                    j += 1
+                j = _dense_samples(j, t, h, t_end, seg == tb.shape[0] - 2, t_out, y, k1, k2,
+                                   k3, k4, k5, k6, k7, Y_out)
                 t = t_end if last else t + h
-                clipped = False
-                for i in range(n):
-                    if nonneg[i] and y1[i] < 0.0:
-                        y1[i] = 0.0
-                        clipped = True
-                    y[i] = y1[i]
-                if clipped:
+                if _take_step(y, y1, nonneg):
                     _rhs(intexp, t, y, p, q, k1)
                 else:
                     for i in range(n):
