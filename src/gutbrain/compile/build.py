@@ -3,53 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
+from gutbrain.compile.cache import cache_dir, import_file, load_generated, write_atomic
 from gutbrain.compile.symbolic import spec_digest
 from gutbrain.model import build_model
 from gutbrain.model.spec import ModelSpec
-
-
-def cache_dir() -> Path:
-    """Where generated code and numba's machine code live (``GUTBRAIN_CACHE_DIR`` overrides)."""
-    env = os.environ.get("GUTBRAIN_CACHE_DIR")
-    if env:
-        path = Path(env)
-    else:
-        from platformdirs import user_cache_dir
-
-        path = Path(user_cache_dir("gutbrain"))
-    path.mkdir(parents=True, exist_ok=True)
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-    return path
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to a temporary file and rename it into place (never a half file)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
-def import_file(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -97,6 +60,15 @@ class CompiledModel:
     def observable_units(self) -> dict[str, str]:
         return {o.id: o.unit for o in self.spec.observables}
 
+    @property
+    def observable_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) of every observable's declared plausible range (-inf/inf if none)."""
+        lo = np.array([o.plausible[0] if o.plausible else -np.inf
+                       for o in self.spec.observables])
+        hi = np.array([o.plausible[1] if o.plausible else np.inf
+                       for o in self.spec.observables])
+        return lo, hi
+
 
 _COMPILED: dict[str, CompiledModel] = {}
 
@@ -115,14 +87,16 @@ def codegen_version() -> str:
 
 
 def _generated(name: str, spec: ModelSpec) -> ModuleType:
-    """Import the generated module ``name``, writing it first if it is not in the cache."""
-    path = cache_dir() / f"{name}.py"
-    if not path.exists():
+    """Import the generated module ``name`` from the cache (checksummed; written, or rewritten
+    when absent or damaged, by running sympy on ``spec``)."""
+
+    def source() -> str:
         from gutbrain.compile.codegen import generate_source
         from gutbrain.compile.symbolic import build_symbolic
 
-        write_atomic(path, generate_source(build_symbolic(spec)))
-    return import_file(name, path)
+        return generate_source(build_symbolic(spec))
+
+    return load_generated(name, source)
 
 
 def _folded_defaults_changed(module: ModuleType, spec: ModelSpec) -> bool:
@@ -158,3 +132,8 @@ def compile_model(spec: ModelSpec | None = None) -> CompiledModel:
     )
     _COMPILED[key] = compiled
     return compiled
+
+
+# cache_dir, import_file, write_atomic moved to gutbrain.compile.cache; re-exported here
+__all__ = ["CompiledModel", "cache_dir", "codegen_version", "compile_model", "import_file",
+           "load_generated", "write_atomic"]

@@ -93,9 +93,13 @@ def steady_state(model: CompiledModel, params: np.ndarray, days: float = BURN_IN
                          + repr((days, tol)).encode()).hexdigest()[:24]
     if key in _BURN_CACHE:
         return _BURN_CACHE[key].copy()
-    path = cache_dir() / "steady" / f"{key}.npy"
-    if path.exists():
-        y = np.load(path)
+    # on disk with its key and a checksum: a damaged file, an old-format .npy or one copied from
+    # another key is recomputed (compile/cache.py)
+    from gutbrain.compile.cache import load_array, save_array
+
+    path = cache_dir() / "steady" / f"{key}.npz"
+    y = load_array(path, key)
+    if y is not None and y.shape == (model.n_states,):
         _BURN_CACHE[key] = y
         return y.copy()
     sched = Schedule(np.array([-days, 0.0]), params[None, :].copy(),
@@ -106,10 +110,7 @@ def steady_state(model: CompiledModel, params: np.ndarray, days: float = BURN_IN
     dy = np.zeros_like(y)
     model.module.rhs(0.0, y, params, dy)
     y[i] = y[i] + params[model.param_index("tau_neurodeg")] * dy[i]
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, y)
-    tmp.replace(path)
+    save_array(path, key, y)
     _BURN_CACHE[key] = y
     return y.copy()
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from types import ModuleType
 
-from gutbrain.compile.build import CompiledModel, cache_dir, import_file, write_atomic
+from gutbrain.compile.build import CompiledModel, load_generated
 
 STATUS = {
     0: "ok",
@@ -589,7 +589,5 @@ def load_solver(model: CompiledModel) -> ModuleType:
                           tableau=_tableau_source(), lanes64=_lanes_source(False),
                           lanes32=_lanes_source(True))
     name = f"gutbrain_tsit5_{hashlib.sha256(src.encode()).hexdigest()[:16]}"
-    path = cache_dir() / f"{name}.py"
-    if not path.exists():
-        write_atomic(path, src)
-    return import_file(name, path)
+    # checksummed in the cache; a damaged file or numba entry is rebuilt (compile/cache.py)
+    return load_generated(name, lambda: src)
