@@ -13,8 +13,11 @@ Pipeline, in this order (the order matters, see biobakery/Maaslin2#2):
    builds ``outcome ~ feature + covariates``: logistic when the outcome has two levels (the
    reference is the first in sorted order unless ``reference`` is given), linear when it is
    numeric. A ``formula`` may instead put the feature anywhere, e.g. MaAsLin's
-   ``feature ~ Group + Sex + BMI`` (linear). A feature whose model fails is kept with NaN
-   estimates and the reason in ``status`` (failure is data, DESIGN §2).
+   ``feature ~ Group + Sex + BMI`` (linear). Formulas follow the grammar of
+   :mod:`gutbrain.profiles.formula` (columns, ``+ * : ( ) - 1``, ``C()``, log/sqrt/... of one
+   column) and are checked before patsy sees them: patsy would evaluate arbitrary Python.
+   A feature whose model fails is kept with NaN estimates and the reason in ``status``
+   (failure is data, DESIGN §2).
 4. **Benjamini–Hochberg** q-values per term across features (statsmodels ``multipletests``).
 
 The tidy result has one row per (feature, term): feature, term, coef, se, p, q, n_nonzero,
@@ -29,19 +32,26 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from gutbrain.profiles import _files
 from gutbrain.profiles._io import ProfileError, atomic_write_text
+from gutbrain.profiles.formula import (
+    Formula,
+    design_matrices,
+    mentions_feature,
+    parse_formula,
+    quote_column,
+)
 from gutbrain.profiles.readers import Profile
 
 TRANSFORMS = ("clr", "tss", "none")
 RESULT_COLUMNS = ["feature", "term", "coef", "se", "p", "q", "n_nonzero", "n", "prevalence",
                   "status"]
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,6 +106,27 @@ def _sample_key(s: str) -> str:
     return re.sub(r"[^0-9A-Za-z_]", ".", str(s).strip())
 
 
+def _check_table(table: pd.DataFrame) -> None:
+    """The profile must be a finite numeric table with unique sample and feature names."""
+    if table.shape[0] == 0 or table.shape[1] == 0:
+        raise ProfileError(f"empty table ({table.shape[0]} features × {table.shape[1]} "
+                           "samples); expected at least one of each")
+    for kind, idx in (("sample", table.columns), ("feature", table.index)):
+        dup = idx[idx.duplicated()]
+        if len(dup):
+            raise ProfileError(f"duplicated {kind} {dup[0]!r} in the table; expected each "
+                               f"{kind} once")
+    try:
+        x = table.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"non-numeric values in the table ({exc}); expected numbers") from None
+    bad = ~np.isfinite(x)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise ProfileError(f"feature {table.index[r]!r}, sample {table.columns[c]!r}: value "
+                           f"{x[r, c]} is not finite; expected finite abundances")
+
+
 def match_samples(columns: Sequence[str], ids: Sequence[str]) -> tuple[dict[str, str], str]:
     """Map metadata sample IDs to table columns: exact, else after R's ``make.names``-style
     normalisation (every character other than letters, digits and ``_`` becomes ``.``), which
@@ -124,47 +155,116 @@ def match_samples(columns: Sequence[str], ids: Sequence[str]) -> tuple[dict[str,
     return mapping, "normalised ('-' and other punctuation read as '.')"
 
 
+def _metadata_rows(path: Path, header: str, header_line: int,
+                   lines: Iterator[tuple[int, str]], sep: str) -> tuple[list[str], list[int]]:
+    """Split the header; check every row has as many fields; return (names, row lines)."""
+    sep_name = "comma" if sep == "," else "tab"
+    try:
+        names = [h.strip() for h in next(csv.reader([header], delimiter=sep), [""])]
+    except csv.Error as exc:
+        raise ProfileError(f"cannot split the header ({exc}); expected {sep_name}-separated "
+                           "column names", path=path, line=header_line) from None
+    reader = csv.reader((text for _, text in lines), delimiter=sep)
+    row_lines: list[int] = []
+    line_end = header_line
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return names, row_lines
+        except csv.Error as exc:
+            raise ProfileError(f"cannot split the row into fields ({exc}); expected "
+                               f"{sep_name}-separated fields (is a quote left open?)",
+                               path=path, line=line_end + 1) from None
+        line_start, line_end = line_end + 1, header_line + reader.line_num
+        if not row or all(not x.strip() for x in row):
+            continue
+        if len(row) != len(names):
+            hint = (" (a header without a name for the sample column, as R's write.table "
+                    "writes, has one field fewer than the rows: add one)"
+                    if len(row) == len(names) + 1 else "")
+            raise ProfileError(f"{len(row)} fields but the header (line {header_line}) has "
+                               f"{len(names)}{hint}; expected every row to have {len(names)} "
+                               f"{sep_name}-separated fields", path=path, line=line_start)
+        row_lines.append(line_start)
+
+
 def read_metadata(path: str | os.PathLike[str], sample_column: str | None = None,
                   ) -> pd.DataFrame:
     """Read a sample metadata table (TSV/CSV); the sample IDs become the index.
 
-    The first column holds sample IDs unless *sample_column* names another one.
+    The first column holds sample IDs unless *sample_column* names another one (a first column
+    without a name, as R's ``write.csv`` writes it, works too). Sample IDs are read as text as
+    they are ("NA" is a sample called NA); other columns get pandas' type and missing-value
+    inference. An empty file, a header without rows, binary or non-UTF-8 content, duplicated
+    column names, and empty or duplicated sample IDs are ProfileErrors naming the file and line.
     """
-    path = Path(path)
-    if not path.is_file():
+    what = "metadata table"
+    if not Path(path).exists():
         raise ProfileError("metadata file not found; expected a TSV/CSV with one row per "
                            "sample", path=path)
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        head = fh.readline()
-    sep = "," if path.suffix.lower() == ".csv" or ("\t" not in head and "," in head) else "\t"
-    first_col = next(csv.reader([head.rstrip("\r\n")], delimiter=sep), [""])[0]
+    path = _files.check_file(path, what)
+    _files.sniff_text(path, what)
+    lines = _files.iter_lines(path, what)  # NUL / UTF-8 / line-length checks per line
     try:
-        df = pd.read_csv(path, sep=sep, dtype={sample_column or first_col: str},
-                         keep_default_na=True, na_values=[""])
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ProfileError(f"could not parse metadata ({exc}); expected a "
-                           f"{'comma' if sep == ',' else 'tab'}-separated table with a header",
-                           path=path) from exc
-    if df.shape[0] == 0:
-        raise ProfileError("no rows; expected one row per sample", path=path)
-    col = sample_column or df.columns[0]
-    if col not in df.columns:
-        raise ProfileError(f"no column {col!r}; columns are {', '.join(map(str, df.columns))}",
-                           path=path, line=1)
-    ids = df[col].astype(str).str.strip()
-    dup = ids[ids.duplicated()]
-    if len(dup):
-        first = int(ids[ids == dup.iloc[0]].index[0]) + 2
-        raise ProfileError(f"duplicated sample {dup.iloc[0]!r} (first on line {first}); "
-                           "expected each sample once", path=path,
-                           line=int(dup.index[0]) + 2)
+        header, header_line = None, 0
+        for lineno, text in lines:
+            if text.strip():
+                header, header_line = text.rstrip("\r\n"), lineno
+                break
+        if header is None:
+            raise ProfileError("the file is empty; expected a header line and one row per "
+                               "sample", path=path)
+        sep = ("," if path.suffix.lower() == ".csv" or ("\t" not in header and "," in header)
+               else "\t")
+        sep_name = "comma" if sep == "," else "tab"
+        names, row_lines = _metadata_rows(path, header, header_line, lines, sep)
+    finally:
+        lines.close()
+    if not row_lines:
+        raise ProfileError(f"no rows after the header (line {header_line}); expected one row "
+                           "per sample", path=path)
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise ProfileError(f"duplicated column {name!r} (columns {seen[name] + 1} and "
+                               f"{i + 1}); expected each column once", path=path,
+                               line=header_line)
+        seen[name] = i
+    if sample_column is not None and sample_column not in seen:
+        raise ProfileError(f"no column {sample_column!r}; columns are {', '.join(names)}",
+                           path=path, line=header_line)
+    pos = seen[sample_column] if sample_column is not None else 0
+    try:
+        df = pd.read_csv(path, sep=sep, keep_default_na=True, na_values=[""])
+        ids_raw = pd.read_csv(path, sep=sep, usecols=[pos], dtype=str, keep_default_na=False,
+                              na_filter=False).iloc[:, 0]
+    except Exception as exc:  # pandas raises ParserError, ValueError, UnicodeError, ...
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise ProfileError(f"could not parse metadata ({type(exc).__name__}: {first}); "
+                           f"expected a {sep_name}-separated table with a header",
+                           path=path) from None
+    if df.shape[0] == 0 or len(ids_raw) != df.shape[0]:
+        raise ProfileError(f"no rows could be read after the header (line {header_line}); "
+                           "expected one row per sample", path=path)
+    line_of = row_lines if len(row_lines) == df.shape[0] else [
+        header_line + 1 + i for i in range(df.shape[0])]  # pandas saw other rows: best effort
+    col = df.columns[pos]
+    ids = ids_raw.astype(str).str.strip().reset_index(drop=True)
+    empty = np.flatnonzero((ids == "").to_numpy())
+    if empty.size:
+        raise ProfileError(f"empty sample ID in column {pos + 1} ({col!r}); expected a sample "
+                           "ID in every row", path=path, line=line_of[int(empty[0])])
+    dup = ids.duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        first = int(np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0])
+        raise ProfileError(f"duplicated sample {ids.iloc[i]!r} (first on line "
+                           f"{line_of[first]}); expected each sample once", path=path,
+                           line=line_of[i])
     df = df.drop(columns=[col])
-    df.index = pd.Index(ids, name="sample")
+    df.index = pd.Index(ids.to_numpy(dtype=object), name="sample")
     return df
-
-
-def _q(name: str) -> str:
-    return name if _IDENT.match(name) else "Q(" + repr(name) + ")"
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,8 +291,9 @@ def associate(table: pd.DataFrame | Profile, metadata: pd.DataFrame, *,
     *metadata* is indexed by sample ID (see :func:`read_metadata`). ``result.attrs`` records the
     formula, model family, sample matching and feature counts before/after filtering.
     ``engine="auto"`` builds the design matrix once (all linear feature-as-response models are
-    solved together, other models reuse the matrix); ``"formula"`` refits every feature through
-    ``statsmodels.formula.api`` (slower, the reference the fast paths are tested against).
+    solved together, other models reuse the matrix); ``"formula"`` rebuilds the design with
+    patsy and refits every feature with statsmodels (slower, the reference the fast paths are
+    tested against). *formula* must follow :mod:`gutbrain.profiles.formula`.
     """
     if isinstance(table, Profile):
         table = table.table
@@ -205,20 +306,21 @@ def associate(table: pd.DataFrame | Profile, metadata: pd.DataFrame, *,
     if engine not in ("auto", "formula"):
         raise ProfileError(f"unknown engine {engine!r}; expected 'auto' or 'formula'")
     covariates = [c for c in covariates if c]
-    if formula is None:
-        assert outcome is not None
-        formula = f"{_q(outcome)} ~ feature" + "".join(f" + {_q(c)}" for c in covariates)
-        response = outcome
-    else:
-        if "~" not in formula or not re.search(r"\bfeature\b", formula):
-            raise ProfileError(f"formula {formula!r} must have the form 'lhs ~ rhs' and use "
-                               "the word 'feature' for the profile feature")
-        lhs = formula.split("~", 1)[0].strip()
-        m = re.fullmatch(r"Q\(\s*['\"](.+)['\"]\s*\)", lhs)
-        response = m.group(1) if m else lhs
     if "feature" in metadata.columns:
         raise ProfileError("metadata has a column named 'feature', which the model formula "
                            "reserves for the profile feature; rename it")
+    meta_cols = [str(c) for c in metadata.columns]
+    if formula is None:
+        assert outcome is not None
+        for kind, name in (("outcome", outcome), *(("covariate", c) for c in covariates)):
+            if name not in meta_cols:
+                raise ProfileError(f"{kind} {name!r} is not a metadata column; columns are "
+                                   f"{', '.join(meta_cols) or '(none)'}")
+        formula = (f"{quote_column(outcome)} ~ feature"
+                   + "".join(f" + {quote_column(c)}" for c in covariates))
+    checked = parse_formula(formula, meta_cols)  # the grammar, before patsy sees anything
+    formula, response = checked.text, checked.response
+    _check_table(table)
 
     mapping, how = match_samples(table.columns, metadata.index)
     if len(mapping) < 3:
@@ -236,9 +338,15 @@ def associate(table: pd.DataFrame | Profile, metadata: pd.DataFrame, *,
                                f"{', '.join(map(str, meta.columns))}")
         y = meta[response]
         levels = sorted(y.dropna().unique(), key=str)
+        if len(levels) < 2:
+            shown = f"only the value {levels[0]!r}" if levels else "no values"
+            raise ProfileError(f"outcome {response!r} has {shown} in the {len(meta)} matched "
+                               "samples; expected at least two different values")
         if len(levels) == 2:
             family = "logistic"
             ref = levels[0] if reference is None else reference
+            if ref not in levels:  # --reference arrives as text: match 0/1 outcomes too
+                ref = next((lv for lv in levels if str(lv) == str(ref)), ref)
             if ref not in levels:
                 raise ProfileError(f"reference {ref!r} is not a level of {response!r}; levels "
                                    f"are {levels}")
@@ -256,7 +364,7 @@ def associate(table: pd.DataFrame | Profile, metadata: pd.DataFrame, *,
     prev = (kept.to_numpy() > min_abundance).mean(axis=1)
     values = transform_table(kept, transform, zero_factor)
     present = kept.to_numpy() > min_abundance
-    rows = _fit_all(values, present, prev, meta, formula, family, response, engine)
+    rows = _fit_all(values, present, prev, meta, checked, family, response, engine)
     out = pd.DataFrame(rows, columns=[c for c in RESULT_COLUMNS if c != "q"])
     out.insert(5, "q", np.nan)
     for _, idx in out.groupby("term", sort=False).groups.items():
@@ -286,20 +394,15 @@ def _status(caught: list[warnings.WarningMessage]) -> str:
 
 
 def _fit_all(values: pd.DataFrame, present: np.ndarray, prev: np.ndarray, meta: pd.DataFrame,
-             formula: str, family: str, response: str, engine: str) -> list[dict[str, object]]:
+             formula: Formula, family: str, response: str, engine: str,
+             ) -> list[dict[str, object]]:
     """Fit every feature's model; pick the fastest path that gives statsmodels' numbers."""
-    import patsy
-
     data = meta.copy()
     data["feature"] = values.iloc[0].to_numpy()
-    try:
-        y0, x0 = patsy.dmatrices(formula, data, return_type="dataframe", NA_action="drop")
-    except (patsy.PatsyError, NameError, KeyError, TypeError, ValueError) as exc:
-        raise ProfileError(f"formula {formula!r} does not fit the metadata ({exc}); columns "
-                           f"are {', '.join(map(str, meta.columns))}") from exc
+    y0, x0 = design_matrices(formula, data)  # checked grammar, restricted patsy environment
     used = meta.index.get_indexer(x0.index)
     cols = list(x0.columns)
-    uses_feature = [c for c in cols if re.search(r"\bfeature\b", c)]
+    uses_feature = [c for c in cols if mentions_feature(c)]
     if engine == "auto" and response == "feature" and not uses_feature:
         return _ols_batch(values, present, prev, x0, used)
     if engine == "auto" and uses_feature == ["feature"]:
@@ -368,12 +471,15 @@ def _loop_design(values: pd.DataFrame, present: np.ndarray, prev: np.ndarray,
 
 
 def _loop_formula(values: pd.DataFrame, present: np.ndarray, prev: np.ndarray,
-                  meta: pd.DataFrame, formula: str, family: str,
+                  meta: pd.DataFrame, formula: Formula, family: str,
                   response: str) -> list[dict[str, object]]:
-    """General case: every feature through the statsmodels formula API."""
-    import statsmodels.formula.api as smf
+    """General case: every feature's own design (patsy, restricted environment) and model.
 
-    fit = smf.logit if family == "logistic" else smf.ols
+    Equivalent to ``statsmodels.formula.api`` (which builds the same patsy design) without
+    handing it the formula: statsmodels would evaluate it in the caller's Python namespace.
+    """
+    import statsmodels.api as sm
+
     rows: list[dict[str, object]] = []
     for fi, feat in enumerate(values.index):
         data = meta.copy()
@@ -382,12 +488,13 @@ def _loop_formula(values: pd.DataFrame, present: np.ndarray, prev: np.ndarray,
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                model = fit(formula, data)
+                y, x = design_matrices(formula, data)
+                model = sm.Logit(y, x) if family == "logistic" else sm.OLS(y, x)
                 res = model.fit(disp=0) if family == "logistic" else model.fit()
-            used = model.data.row_labels
+            used = x.index
             names = [t for t in res.params.index if t != "Intercept"]
             if response != "feature":
-                names = [t for t in names if re.search(r"\bfeature\b", t)]
+                names = [t for t in names if mentions_feature(t)]
             for t in names:
                 rows.append(_row(str(feat), t, float(res.params[t]), float(res.bse[t]),
                                  float(res.pvalues[t]), int(nonzero.loc[used].sum()),

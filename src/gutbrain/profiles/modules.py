@@ -53,6 +53,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from gutbrain.profiles._files import check_file, iter_lines, sniff_text
 from gutbrain.profiles._io import ProfileError, atomic_write_tsv
 from gutbrain.profiles.readers import Profile
 
@@ -61,6 +62,12 @@ ESTIMATORS: tuple[str, ...] = ("median", "average", "sum", "min")
 KO_PATTERN = re.compile(r"^K\d{5}$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _CHUNK_CELLS = 2_000_000  # (alternatives + module steps) × columns evaluated at once
+MAX_DB_BYTES = 64 * 1024 * 1024  # GBM/GMM files are ~10-30 kB; anything this big is not one
+DB_FORMAT = ("a module database such as GBMs.v1.0.txt: one block per module, made of a header "
+             "line 'ID<TAB>name', one line per step with ortholog IDs (TAB between alternatives, "
+             "',' between the subunits of a complex) and a closing '///'")
+_NAMES_FILE = ("a module names file (.names: one 'ID<TAB>name' line per module, no steps), not "
+               "a module database; expected " + DB_FORMAT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,12 +174,23 @@ def parse_modules(text: str, source: str = "<string>") -> ModuleDB:
             seen[mid] = lineno
             cur, expect_header = (mid, name.strip(), lineno), False
             continue
+        parts = line.split("\t")
+        if (len(parts) == 2 and " " in parts[1].strip() and parts[0].strip()
+                and not any(c.isspace() for c in parts[0].strip())):
+            raise ProfileError(f"{line[:80]!r} is a module header ('ID<TAB>name') where a step "
+                               f"line was expected: this looks like {_NAMES_FILE}", path=source,
+                               line=lineno)
         alts = []
-        for alt in line.split("\t"):
+        for alt in parts:
             subunits = tuple(s.strip() for s in alt.split(","))
             if not alt.strip() or any(not s for s in subunits):
-                raise ProfileError(f"empty ID in step {line!r}; expected IDs separated by TAB "
-                                   "(alternatives) or ',' (complex subunits)", path=source,
+                raise ProfileError(f"empty ID in step {line[:80]!r}; expected IDs separated by "
+                                   "TAB (alternatives) or ',' (complex subunits)", path=source,
+                                   line=lineno)
+            spaced = next((x for x in subunits if any(c.isspace() for c in x)), None)
+            if spaced is not None:
+                raise ProfileError(f"{spaced[:60]!r} in step {line[:60]!r} contains spaces, so it "
+                                   f"is not an ortholog ID; expected {DB_FORMAT}", path=source,
                                    line=lineno)
             numeric = next((x for x in subunits if _NUMBER.match(x)), None)
             if numeric is not None:
@@ -183,8 +201,7 @@ def parse_modules(text: str, source: str = "<string>") -> ModuleDB:
         steps.append(tuple(alts))
     close(lineno + 1)
     if not modules:
-        raise ProfileError("no modules found; expected blocks of 'ID<TAB>name', step lines "
-                           "and '///'", path=source)
+        raise ProfileError(f"no modules found; expected {DB_FORMAT}", path=source)
     return ModuleDB(tuple(modules), source)
 
 
@@ -194,15 +211,26 @@ def read_module_db(path: str | os.PathLike[str]) -> ModuleDB:
     gutbrain ships no module files: the GBM/GMM definitions carry an academic non-commercial
     licence (Raes lab), so users pass their own copy.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
+    what = "module database"
+    if not Path(path).exists():  # keeps the wording users know; check_file covers the rest
         raise ProfileError("module database not found; expected an Omixer-format module file "
-                           "(e.g. GBMs.v1.0.txt)", path=path) from None
-    except IsADirectoryError:
-        raise ProfileError("is a folder; expected a module database file", path=path) from None
-    return parse_modules(text, str(path))
+                           "(e.g. GBMs.v1.0.txt)", path=path)
+    path = check_file(path, what)
+    if path.name.lower().endswith(".names"):
+        raise ProfileError(f"is {_NAMES_FILE}", path=path)
+    size = path.stat().st_size
+    if size > MAX_DB_BYTES:
+        raise ProfileError(f"is {size:,} bytes, too large for a module database (GBM/GMM files "
+                           f"are a few kB); expected {DB_FORMAT}", path=path)
+    sniff_text(path, what)
+    lines, total = [], 0
+    for lineno, line in iter_lines(path, what):  # NUL / UTF-8 / line-length checks per line
+        total += len(line)
+        if total > MAX_DB_BYTES:  # a compressed file can expand past the size check
+            raise ProfileError(f"more than {MAX_DB_BYTES:,} characters, too large for a module "
+                               f"database; expected {DB_FORMAT}", path=path, line=lineno)
+        lines.append(line)
+    return parse_modules("".join(lines), str(path))
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,17 +10,20 @@ Omixer-RPM users lose hours on exactly these (omixer/omixer-rpmR#4, #7, #9, #10)
 problem is a :class:`ProfileError` naming the file, the 1-based line, the column and the expected
 form. The fast path reads with pyarrow (multi-threaded C++); only when it finds a problem is the
 file re-scanned line by line to say where the problem is.
+
+Hostile or careless files (issue #16) are refused before anything big is read: not a regular
+file, a ``.gz``/``.bz2``/``.xz`` name without that kind of data, binary content (NUL bytes),
+UTF-16 or other non-UTF-8 text, or a line longer than ``MAX_LINE_BYTES`` (see
+:mod:`gutbrain.profiles._files`). The work per file is linear in its size, also for very wide
+tables (200,000 sample columns).
 """
 
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
-import lzma
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -28,14 +31,18 @@ from typing import IO, Any, Literal
 import numpy as np
 import pandas as pd
 
+from gutbrain.profiles import _files
+from gutbrain.profiles._files import check_file, compression, iter_lines, sniff_text
 from gutbrain.profiles._io import ProfileError
 
 Format = Literal["auto", "table", "metaphlan", "biom", "humann", "picrust2"]
 Orientation = Literal["auto", "features", "samples"]
 FORMATS: tuple[str, ...] = ("auto", "table", "metaphlan", "biom", "humann", "picrust2")
 LARGE_FILE_BYTES = 100 * 1024 * 1024  # files above this get a progress bar when asked
+MAX_DENSE_CELLS = 2_000_000_000  # a BIOM (sparse) table larger than this is refused (16 GB)
 
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_OPENERS = _files.COMPRESSIONS
+_SCAN_LINES = 10_000  # the layout scan gives up looking for a header after this many lines
 # first header field (lower case, '#' and spaces stripped) that marks a '#' line as the header
 _KNOWN_HEADERS = {"gene family", "pathway", "otu id", "clade_name", "feature id", "featureid",
                   "function", "entry", "id", "taxon", "taxonomy", "sample", "sampleid"}
@@ -90,6 +97,7 @@ class _Layout:
     header: list[str]
     comments: list[str]
     first_data: list[str] | None
+    longest_line: int = 0  # bytes of the longest line seen by the scan (sets the block size)
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,15 +118,14 @@ def read_profile(path: str | Path, *, format: Format = "auto", orientation: Orie
     ``unclassified`` (MetaPhlAn UNKNOWN/UNCLASSIFIED row), ``names`` (MetaPhlAn feature names:
     last clade only or the full lineage), ``strip_suffixes`` (HUMAnN ``_Abundance-RPKs``).
     """
-    path = Path(path)
-    if not path.exists():
-        raise ProfileError("file not found", path=path)
-    if path.is_dir():
-        raise ProfileError("is a folder; expected a profile table file", path=path)
-    if format not in FORMATS:
-        raise ProfileError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}",
-                           path=path)
-    fmt = detect_format(path) if format == "auto" else format
+    path = check_file(path)
+    _check_options(path, format, orientation, level, unclassified, names, delimiter)
+    if format == "auto":
+        fmt = _detect(path)  # checks the text itself (sniff_text) unless it is BIOM
+    else:
+        fmt = format
+        if fmt != "biom":
+            sniff_text(path)
     if fmt == "biom":
         return _read_biom(path)
     layout = _scan_layout(path, delimiter)
@@ -131,19 +138,45 @@ def read_profile(path: str | Path, *, format: Format = "auto", orientation: Orie
     return _read_generic(layout, orientation, progress)
 
 
+def _check_options(path: Path, format: str, orientation: str, level: str, unclassified: str,
+                   names: str, delimiter: str | None) -> None:
+    """Refuse unknown option values up front, with the file named, before any reading."""
+    choices: tuple[tuple[str, object, tuple[str, ...]], ...] = (
+        ("format", format, FORMATS), ("orientation", orientation, ("auto", "features", "samples")),
+        ("unclassified", unclassified, ("keep", "drop")), ("names", names, ("short", "lineage")))
+    for what, value, allowed in choices:
+        if value not in allowed:
+            raise ProfileError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}",
+                               path=path)
+    if not isinstance(level, str) or not level.strip():
+        raise ProfileError(f"MetaPhlAn level {level!r} is empty; expected one of "
+                           f"{', '.join(RANKS)} or 'all'", path=path)
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1
+                                  or delimiter in "\r\n\"#" or delimiter.isalnum()):
+        raise ProfileError(f"delimiter {delimiter!r} is not usable; expected one character such "
+                           "as a tab, ',' or ';'", path=path)
+
+
 def detect_format(path: str | Path) -> str:
     """Guess the format from the file's first bytes and header: biom, humann, picrust2,
     metaphlan or table (generic)."""
-    path = Path(path)
+    return _detect(check_file(path))
+
+
+def _detect(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".biom":
         return "biom"
-    with open(path, "rb") as fh:
-        head = fh.read(8)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise _files.read_error(path, exc) from None
     if head.startswith(b"\x89HDF"):
         return "biom"
     if head.lstrip()[:1] == b"{" and not any(s in _OPENERS for s in suffixes[-1:]):
         return "biom"
+    sniff_text(path)
     layout = _scan_layout(path, None)
     first = _norm_header(layout.header[0]) if layout.header else ""
     lowered = {_norm_header(h) for h in layout.header}
@@ -168,22 +201,19 @@ def detect_format(path: str | Path) -> str:
 # layout: delimiter, comment lines, header line
 # --------------------------------------------------------------------------------------------
 
-def _open_text(path: Path) -> IO[str]:
-    opener = _OPENERS.get(path.suffix.lower())
-    if opener is not None:
-        return opener(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return open(path, encoding="utf-8", errors="replace", newline="")
-
-
 def _open_binary(path: Path, progress: bool) -> tuple[IO[bytes], Any]:
     """Open for pyarrow; with *progress* and a large file, wrap it in a rich progress bar."""
-    opener = _OPENERS.get(path.suffix.lower())
-    large = progress and path.stat().st_size > LARGE_FILE_BYTES
-    if opener is None and not large:
-        import pyarrow as pa
+    comp = compression(path)
+    opener = None if comp is None else comp[1]
+    try:
+        large = progress and path.stat().st_size > LARGE_FILE_BYTES
+        if opener is None and not large:
+            import pyarrow as pa
 
-        return pa.OSFile(str(path), "rb"), None  # native reads: no Python I/O in the loop
-    raw: IO[bytes] = open(path, "rb")
+            return pa.OSFile(str(path), "rb"), None  # native reads: no Python I/O in the loop
+        raw: IO[bytes] = open(path, "rb")
+    except OSError as exc:
+        raise _files.read_error(path, exc) from None
     bar = None
     if large:
         from rich.console import Console
@@ -202,8 +232,14 @@ def _norm_header(field_: str) -> str:
     return field_.lstrip("#").strip().lower()
 
 
-def _split(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter))
+def _split(line: str, delimiter: str, path: Path | None = None, lineno: int | None = None,
+           ) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [""])
+    except csv.Error as exc:
+        raise ProfileError(f"cannot split the line into fields ({exc}); expected "
+                           f"{_delim_name(delimiter)}-separated fields", path=path,
+                           line=lineno) from None
 
 
 def _is_number(text: str) -> bool:
@@ -230,17 +266,20 @@ def _scan_layout(path: Path, delimiter: str | None) -> _Layout:
     """Find the header line, the delimiter and the leading comment lines from the first lines."""
     leading: list[tuple[int, str]] = []  # comment lines before the first data line
     data: list[tuple[int, str]] = []
-    with _open_text(path) as fh:
-        for lineno, raw in enumerate(fh, 1):
-            text = raw.rstrip("\r\n")
-            if not text.strip():
-                continue
-            if text.startswith("#") and not data:
-                leading.append((lineno, text))
-            else:
-                data.append((lineno, text))
-            if len(data) >= 2 or lineno > 10_000:
-                break
+    scanned, longest, eof = 0, 0, True
+    for lineno, raw in iter_lines(path):
+        text = raw.rstrip("\r\n")
+        scanned += len(raw)
+        longest = max(longest, len(raw))
+        if not text.strip():
+            pass
+        elif text.startswith("#") and not data:
+            leading.append((lineno, text))
+        else:
+            data.append((lineno, text))
+        if len(data) >= 2 or lineno >= _SCAN_LINES or scanned > 2 * _files.MAX_LINE_BYTES:
+            eof = False
+            break
     if not leading and not data:
         raise ProfileError("the file is empty; expected a header line and at least one data "
                            "row", path=path)
@@ -250,26 +289,31 @@ def _scan_layout(path: Path, delimiter: str | None) -> _Layout:
     header_line, header, first_data = 0, [], None
     comment_header = False
     if leading and delim in leading[-1][1]:
-        fields = _split(leading[-1][1], delim)
+        fields = _split(leading[-1][1], delim, path, leading[-1][0])
         fields[0] = fields[0].lstrip("#").strip()
         if _norm_header(fields[0]) in _KNOWN_HEADERS:
             comment_header = True
         elif data:
-            first = _split(data[0][1], delim)
+            first = _split(data[0][1], delim, path, data[0][0])
             comment_header = len(first) == len(fields) and len(first) > 1 and all(
                 _is_number(x) for x in first[1:] if x.strip())
         if comment_header:
             header_line, header = leading[-1][0], fields
             leading = leading[:-1]
-            first_data = _split(data[0][1], delim) if data else None
+            first_data = _split(data[0][1], delim, path, data[0][0]) if data else None
     if not comment_header:
         if not data:
-            raise ProfileError("only comment lines ('#'); expected a header line and data rows",
-                               path=path)
-        header_line, header = data[0][0], _split(data[0][1], delim)
-        first_data = _split(data[1][1], delim) if len(data) > 1 else None
+            where = "" if eof else f" in the first {lineno:,} lines"
+            raise ProfileError(f"only comment lines ('#'){where}; expected a header line and "
+                               "data rows", path=path)
+        header_line, header = data[0][0], _split(data[0][1], delim, path, data[0][0])
+        first_data = _split(data[1][1], delim, path, data[1][0]) if len(data) > 1 else None
+    if first_data is None and eof:
+        raise ProfileError(f"no data rows after the header (line {header_line}); expected at "
+                           "least one data row", path=path)
     header = [h.strip() for h in header]
-    return _Layout(path, delim, header_line, header, [t for _, t in leading], first_data)
+    return _Layout(path, delim, header_line, header, [t for _, t in leading], first_data,
+                   longest)
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,45 +327,119 @@ def _read_matrix(layout: _Layout, key_cols: Sequence[int], value_cols: Sequence[
     Values come back as a Fortran-ordered (rows × value columns) array, so that a pandas frame
     built on it needs no copy. Any parse problem (ragged row, non-number, empty cell) sends the
     file to :func:`_diagnose`, which reports the exact line and column.
+
+    Linear in the number of columns: the Arrow columns are taken once by position and released
+    one by one (``Table.drop_columns`` in a loop rebuilt the table each time and made a
+    20,000-column file take 100 s). Wide, short tables (many samples as columns, few rows) go
+    row by row instead (:func:`_read_matrix_rows`): Arrow's cost per column (~20 µs) would
+    dominate there.
     """
     ncol = len(layout.header)
+    if _wide_and_short(layout):
+        return _read_matrix_rows(layout, key_cols, value_cols)
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is a dependency, pandas is the fallback
         return _read_matrix_pandas(layout, key_cols, value_cols)
     names = [f"c{i}" for i in range(ncol)]
+    included = [names[i] for i in (*key_cols, *value_cols)]
     types = {names[i]: pa.string() for i in key_cols}
     types.update({names[i]: pa.float64() for i in value_cols})
+    # a block must hold a whole row: size it from the longest line the layout scan saw
+    block = int(min(max(1 << 24, 4 * layout.longest_line + 4096), 4 * _files.MAX_LINE_BYTES))
     read_opts = pacsv.ReadOptions(skip_rows=layout.header_line, column_names=names,
-                                  block_size=1 << 24)
+                                  block_size=block)
     parse_opts = pacsv.ParseOptions(delimiter=layout.delimiter)
     conv_opts = pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
-                                      include_columns=[names[i] for i in (*key_cols, *value_cols)])
+                                     include_columns=[] if included == names else included)
     source, bar = _open_binary(layout.path, progress)
     try:
         tbl = pacsv.read_csv(source, read_options=read_opts, parse_options=parse_opts,
                              convert_options=conv_opts)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, pa.ArrowKeyError,
+            UnicodeDecodeError) as exc:
         _diagnose(layout, key_cols, value_cols)
-        raise ProfileError(f"could not parse the table ({exc}); expected a "
+        raise ProfileError(f"could not parse the table ({str(exc)[:300]}); expected a "
                            f"{_delim_name(layout.delimiter)}-separated table",
                            path=layout.path) from exc
+    except _files.DECOMPRESSION_ERRORS as exc:  # bad compressed data further down the file
+        raise _files.read_error(layout.path, exc) from None
     finally:
         source.close()
         if bar is not None:
             bar.stop()
-    if any(tbl.column(names[i]).null_count for i in value_cols):
+    n_rows, n_keys = tbl.num_rows, len(key_cols)
+    columns: list[Any] = tbl.columns  # include_columns order: keys, then values
+    del tbl  # from here each column is freed as soon as it is converted
+    if any(columns[n_keys + j].null_count for j in range(len(value_cols))):
         _diagnose(layout, key_cols, value_cols)
-    keys = [[s.strip() for s in tbl.column(names[i]).to_pylist()] for i in key_cols]
-    values = np.empty((tbl.num_rows, len(value_cols)), dtype=np.float64, order="F")
-    for j, i in enumerate(value_cols):
+    keys = [[s.strip() for s in columns[k].to_pylist()] for k in range(n_keys)]
+    values = np.empty((n_rows, len(value_cols)), dtype=np.float64, order="F")
+    for j in range(len(value_cols)):
         start = 0
-        for chunk in tbl.column(names[i]).chunks:  # chunk by chunk: no concatenated copy
+        for chunk in columns[n_keys + j].chunks:  # chunk by chunk: no concatenated copy
             values[start:start + len(chunk), j] = chunk.to_numpy(zero_copy_only=False)
             start += len(chunk)
-        if j % 64 == 63:  # let Arrow free the converted columns as we go
-            tbl = tbl.drop_columns([names[k] for k in value_cols[j - 63:j + 1]])
+        columns[n_keys + j] = None
+    return keys, values
+
+
+_WIDE_COLUMNS = 1024  # at least this many columns ...
+_SHORT_ROWS = 256  # ... and about this many rows at most: read row by row
+
+
+def _wide_and_short(layout: _Layout) -> bool:
+    """Whether the file is wide and short enough that a row-by-row parse beats Arrow."""
+    if len(layout.header) < _WIDE_COLUMNS or layout.longest_line <= 0:
+        return False
+    try:
+        size = layout.path.stat().st_size
+    except OSError:
+        return False
+    if compression(layout.path) is not None:
+        size *= 10  # typical text compression ratio: an estimate is enough here
+    return size // layout.longest_line <= _SHORT_ROWS
+
+
+def _read_matrix_rows(layout: _Layout, key_cols: Sequence[int],
+                      value_cols: Sequence[int]) -> tuple[list[list[str]], np.ndarray]:
+    """Row-by-row reader for wide, short tables: the csv module splits each line (the same
+    parser :func:`_diagnose` uses) and NumPy converts the fields of a row at once."""
+    import operator
+
+    ncol = len(layout.header)
+    take_values = operator.itemgetter(*value_cols) if value_cols else (lambda _row: ())
+    keys: list[list[str]] = [[] for _ in key_cols]
+    rows: list[np.ndarray] = []
+    lines = iter_lines(layout.path)
+    try:
+        reader = csv.reader((text for lineno, text in lines if lineno > layout.header_line),
+                            delimiter=layout.delimiter)
+        for row in reader:
+            if not row or all(not x.strip() for x in row):
+                continue
+            if len(row) != ncol:
+                raise ValueError("ragged row")
+            vals = take_values(row)
+            if "_" in "".join(vals):  # Python/NumPy read 1_000 as 1000; Arrow does not
+                raise ValueError("digit separator")
+            rows.append(np.array(vals if len(value_cols) != 1 else [vals], dtype=np.float64))
+            for k, i in enumerate(key_cols):
+                keys[k].append(row[i].strip())
+    except ProfileError:
+        raise
+    except (ValueError, csv.Error):
+        lines.close()
+        _diagnose(layout, key_cols, value_cols)
+        raise ProfileError(f"could not parse the table; expected a "
+                           f"{_delim_name(layout.delimiter)}-separated table of numbers",
+                           path=layout.path) from None
+    finally:
+        lines.close()
+    values = np.empty((len(rows), len(value_cols)), dtype=np.float64, order="F")
+    for r, v in enumerate(rows):
+        values[r] = v
     return keys, values
 
 
@@ -356,47 +474,72 @@ def _diagnose(layout: _Layout, key_cols: Sequence[int], value_cols: Sequence[int
               row_kind: str = "feature", check_duplicates: bool = True,
               check_negative: bool = True) -> None:
     """Re-read the file line by line and raise a ProfileError at the first problem."""
+    lines = iter_lines(layout.path)  # the same NUL / UTF-8 / line-length checks as the scan
+    try:
+        _diagnose_rows(layout, lines, key_cols, value_cols, row_kind, check_duplicates,
+                       check_negative)
+    finally:
+        lines.close()
+
+
+def _diagnose_rows(layout: _Layout, lines: Iterator[tuple[int, str]], key_cols: Sequence[int],
+                   value_cols: Sequence[int], row_kind: str, check_duplicates: bool,
+                   check_negative: bool) -> None:
     ncol = len(layout.header)
     seen: dict[tuple[str, ...], int] = {}
-    with _open_text(layout.path) as fh:
-        reader = csv.reader(fh, delimiter=layout.delimiter)
-        line_end = 0
-        for row in reader:
-            line_start, line_end = line_end + 1, reader.line_num
-            if line_start <= layout.header_line:
-                continue
-            if not row or all(not x.strip() for x in row):
-                continue
-            if len(row) != ncol:
+    reader = csv.reader((text for lineno, text in lines if lineno > layout.header_line),
+                        delimiter=layout.delimiter)
+    line_end = layout.header_line
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ProfileError(f"cannot split the row into fields ({exc}); expected "
+                               f"{_delim_name(layout.delimiter)}-separated fields (is a quote "
+                               "left open?)", path=layout.path, line=line_end + 1) from None
+        line_start, line_end = line_end + 1, layout.header_line + reader.line_num
+        if not row or all(not x.strip() for x in row):
+            continue
+        if len(row) != ncol:
+            hint = (" (a header without a name for the ID column, as R's write.table writes, "
+                    "has one field fewer than the rows: add one)" if len(row) == ncol + 1
+                    else "")
+            raise ProfileError(
+                f"{len(row)} fields but the header (line {layout.header_line}) has {ncol}{hint}; "
+                f"expected every row to have {ncol} {_delim_name(layout.delimiter)}-separated "
+                "fields", path=layout.path, line=line_start)
+        key = tuple(row[i].strip() for i in key_cols)
+        if not key[0]:
+            raise ProfileError(f"empty {row_kind} ID; expected a name in the first field",
+                               path=layout.path, line=line_start, column=1)
+        if check_duplicates:
+            if key in seen:
+                what = " / ".join(key)
                 raise ProfileError(
-                    f"{len(row)} fields but the header (line {layout.header_line}) has {ncol}; "
-                    f"expected every row to have {ncol} {_delim_name(layout.delimiter)}-separated "
-                    "fields", path=layout.path, line=line_start)
-            key = tuple(row[i].strip() for i in key_cols)
-            if check_duplicates:
-                if key in seen:
-                    what = " / ".join(key)
-                    raise ProfileError(
-                        f"duplicated {row_kind} {what!r} (first on line {seen[key]}); expected "
-                        f"each {row_kind} once", path=layout.path, line=line_start)
-                seen[key] = line_start
-            for j in value_cols:
-                cell = row[j].strip()
-                try:
-                    value = float(cell)
-                except ValueError:
-                    shown = "an empty cell" if not cell else f"{cell!r} is not a number"
-                    raise ProfileError(f"{shown}; expected a non-negative number",
-                                       path=layout.path, line=line_start,
-                                       column=_col_label(layout, j)) from None
-                if not math.isfinite(value):
-                    raise ProfileError(f"{cell!r} is not a finite number; expected a "
-                                       "non-negative number", path=layout.path,
-                                       line=line_start, column=_col_label(layout, j))
-                if check_negative and value < 0:
-                    raise ProfileError(f"{cell} is negative; expected abundances >= 0",
-                                       path=layout.path, line=line_start,
-                                       column=_col_label(layout, j))
+                    f"duplicated {row_kind} {what!r} (first on line {seen[key]}); expected "
+                    f"each {row_kind} once", path=layout.path, line=line_start)
+            seen[key] = line_start
+        for j in value_cols:
+            cell = row[j].strip()
+            try:
+                if "_" in cell:  # float() reads 1_000 as 1000; Arrow and other tools do not
+                    raise ValueError(cell)
+                value = float(cell)
+            except ValueError:
+                shown = "an empty cell" if not cell else f"{cell[:80]!r} is not a number"
+                raise ProfileError(f"{shown}; expected a non-negative number",
+                                   path=layout.path, line=line_start,
+                                   column=_col_label(layout, j)) from None
+            if not math.isfinite(value):
+                raise ProfileError(f"{cell!r} is not a finite number; expected a "
+                                   "non-negative number", path=layout.path,
+                                   line=line_start, column=_col_label(layout, j))
+            if check_negative and value < 0:
+                raise ProfileError(f"{cell} is negative; expected abundances >= 0",
+                                   path=layout.path, line=line_start,
+                                   column=_col_label(layout, j))
 
 
 def _check_header_unique(layout: _Layout, cols: Sequence[int], kind: str) -> None:
@@ -415,16 +558,24 @@ def _validate(layout: _Layout, keys: list[list[str]], values: np.ndarray,
               col_kind: str) -> None:
     """Cheap vectorised checks; on failure the exact scan says where."""
     if not value_cols:
-        raise ProfileError(f"no {col_kind} columns after column {max(key_cols) + 1}; expected "
-                           f"one numeric column per {col_kind}", path=layout.path,
+        hint = (f" (the header has no {_delim_name(layout.delimiter)}: for another separator "
+                "pass delimiter=..., e.g. ' ' or ';')" if len(layout.header) == 1 else "")
+        raise ProfileError(f"no {col_kind} columns after column {max(key_cols) + 1}{hint}; "
+                           f"expected one numeric column per {col_kind}", path=layout.path,
                            line=layout.header_line)
     if values.shape[0] == 0:
         raise ProfileError(f"no data rows after the header (line {layout.header_line}); "
                            f"expected at least one {row_kind} row", path=layout.path)
+    for i in value_cols:
+        if not layout.header[i]:
+            raise ProfileError(f"column {i + 1} has no name in the header; expected a {col_kind} "
+                               "name", path=layout.path, line=layout.header_line)
     _check_header_unique(layout, value_cols, col_kind)
     index = pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
     dup = index.duplicated().any()
-    if dup or not np.isfinite(values).all() or (values < 0).any():
+    empty = any(not k for k in keys[0])
+    nul = any("\x00" in "".join(k) for k in keys)  # NULs further down than the sniff looked
+    if dup or empty or nul or not np.isfinite(values).all() or (values < 0).any():
         _diagnose(layout, key_cols, value_cols, row_kind=row_kind)
         raise ProfileError("invalid values (duplicated rows, negative or non-finite numbers)",
                            path=layout.path)  # pragma: no cover - _diagnose raises first
@@ -435,12 +586,10 @@ def _validate(layout: _Layout, keys: list[list[str]], values: np.ndarray,
 # --------------------------------------------------------------------------------------------
 
 def _read_generic(layout: _Layout, orientation: Orientation, progress: bool) -> Profile:
-    if orientation not in ("auto", "features", "samples"):
-        raise ProfileError(f"unknown orientation {orientation!r}; expected auto, features or "
-                           "samples", path=layout.path)
     ncol = len(layout.header)
     annot = [i for i in range(1, ncol) if _norm_header(layout.header[i]) in _GENERIC_ANNOTATIONS]
-    value_cols = [i for i in range(1, ncol) if i not in annot]
+    annot_set = set(annot)  # sets, not lists: membership tests stay O(1) for wide tables
+    value_cols = [i for i in range(1, ncol) if i not in annot_set]
     (ids,), values = _read_matrix(layout, [0], value_cols, progress)
     header_names = [layout.header[i] for i in value_cols]
     basis = "given"
@@ -489,7 +638,8 @@ def _read_metaphlan(layout: _Layout, level: str, unclassified: str, names: str,
     else:
         value_cols = [i for i in range(1, len(layout.header))
                       if lowered[i] not in _METAPHLAN_ANNOTATIONS]
-    dropped = [layout.header[i] for i in range(1, len(layout.header)) if i not in value_cols]
+    value_set = set(value_cols)
+    dropped = [layout.header[i] for i in range(1, len(layout.header)) if i not in value_set]
     (clades,), values = _read_matrix(layout, [0], value_cols, progress)
     _validate(layout, [clades], values, [0], value_cols, "clade", "sample")
     samples = [layout.header[i] for i in value_cols]
@@ -577,7 +727,8 @@ def _read_picrust2(layout: _Layout, stratified: bool, progress: bool) -> Profile
     taxon_col = next((i for i, h in enumerate(lowered) if h in _PICRUST_TAXON), None)
     annot = [i for i, h in enumerate(lowered) if h in _PICRUST_ANNOTATIONS]
     key_cols = [0] if taxon_col is None else [0, taxon_col]
-    value_cols = [i for i in range(1, len(lowered)) if i not in annot and i != taxon_col]
+    skip = {*annot, taxon_col}
+    value_cols = [i for i in range(1, len(lowered)) if i not in skip]
     keys, values = _read_matrix(layout, key_cols, value_cols, progress)
     _validate(layout, keys, values, key_cols, value_cols, "function", "sample")
     samples = pd.Index([layout.header[i] for i in value_cols], name="sample")
@@ -606,7 +757,16 @@ def _read_biom(path: Path) -> Profile:
     except Exception as exc:  # biom raises many types for bad files
         raise ProfileError(f"not a readable BIOM file ({type(exc).__name__}: {exc}); expected "
                            "BIOM 1.0 (JSON) or 2.x (HDF5)", path=path) from exc
-    df = tab.to_dataframe(dense=True).astype(np.float64)
+    n_obs, n_samples = (int(n) for n in tab.shape)
+    if n_obs * n_samples > MAX_DENSE_CELLS:
+        raise ProfileError(f"BIOM table of {n_obs:,} observations × {n_samples:,} samples is too "
+                           f"large to hold densely (more than {MAX_DENSE_CELLS:,} values); "
+                           "expected a table that fits in memory", path=path)
+    try:
+        df = tab.to_dataframe(dense=True).astype(np.float64)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:  # inconsistent ids / shape
+        raise ProfileError(f"not a usable BIOM table ({type(exc).__name__}: {exc}); expected "
+                           "BIOM 1.0 (JSON) or 2.x (HDF5) with numeric values", path=path) from exc
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise ProfileError(f"empty table ({df.shape[0]} observations × {df.shape[1]} samples); "
                            "expected at least one of each", path=path)
