@@ -21,6 +21,10 @@ from gutbrain.compile.symbolic import TIME, SymbolicModel
 FASTMATH = {"contract", "arcp", "nsz"}
 LANES = 4  # persons per lockstep group: one AVX2 register of doubles
 LANES32 = 8  # persons per group of the single-precision kernel: one AVX2 register of floats
+# every generated function uses numpy's error model: a division by zero gives inf/NaN, which
+# the solvers and engine.batch.flag_bad_samples turn into a per-person status, instead of an
+# exception that would abort a whole cohort (issue #16/#18)
+_PLAIN_JIT = "@njit(cache=True, nogil=True, error_model='numpy')"
 _FAST_JIT = ("@njit(cache=True, nogil=True, error_model='numpy', fastmath={"
              + ", ".join(map(repr, sorted(FASTMATH))) + "})")
 # Vectorisable replacements (gutbrain.engine.vmath) used in the lockstep (lanes) rhs
@@ -340,7 +344,7 @@ def _step_window_lines(model: SymbolicModel, pr: _Printer,
     exprs = [e for _, *parts in model.step_windows for e in parts]
     lines = ["", "", f"N_STEP_WINDOWS = {len(model.step_windows)}",
              f"STEP_WINDOW_NAMES = {tuple(w[0] for w in model.step_windows)!r}", "", "",
-             "@njit(cache=True, nogil=True)", "def step_windows(p, out):",
+             _PLAIN_JIT, "def step_windows(p, out):",
              '    """Rows (clock start in [0, 1) d, length d, step cap d), one per window."""']
     lines += _header_lines(model, exprs, pr, ren)
     for k, (_, start, length, cap) in enumerate(model.step_windows):
@@ -370,7 +374,7 @@ def generate_source(model: SymbolicModel) -> str:
         f"N_OBS = {len(model.observables)}",
         "",
         "",
-        "@njit(cache=True, nogil=True)",
+        _PLAIN_JIT,
         "def rhs(t, y, p, dy):",
     ]
     out += _header_lines(model, model.rates, pr, ren)
@@ -381,7 +385,7 @@ def generate_source(model: SymbolicModel) -> str:
     # the same right-hand side for the solvers: parameter-only work hoisted into prep()
     prep, fast, n_q = _fast_rhs_lines(model, pr, ren)
     out += ["", f"N_Q = {max(n_q, 1)}", "", "",
-            "@njit(cache=True, nogil=True)", "def prep(p, q):",
+            _PLAIN_JIT, "def prep(p, q):",
             '    """Parameter-only sub-expressions of rhs (constant within a segment)."""']
     out += prep
     out += _step_window_lines(model, pr, ren)
@@ -429,14 +433,14 @@ def generate_source(model: SymbolicModel) -> str:
 
     # observables
     obs_exprs = [e for _, e in model.observables]
-    out += ["", "@njit(cache=True, nogil=True)", "def observe(t, y, p, o):"]
+    out += ["", _PLAIN_JIT, "def observe(t, y, p, o):"]
     out += _header_lines(model, obs_exprs, pr, ren)
     for k, e in enumerate(obs_exprs):
         out.append(f"    o[{k}] = {pr.doprint(e.xreplace(ren))}")
     out += [
         "",
         "",
-        "@njit(cache=True, nogil=True)",
+        _PLAIN_JIT,
         "def observe_series(ts, Y, P, seg, O):",
         "    for i in range(ts.shape[0]):",
         "        observe(ts[i], Y[i], P[seg[i]], O[i])",
@@ -481,7 +485,7 @@ def generate_source(model: SymbolicModel) -> str:
         for x, terms in d.items():
             entries.append(f"    J[{i}, {sidx[x]}] = " + " + ".join(terms))
     all_exprs = [e for _, e in model.assignments] + model.rates
-    out += ["", "@njit(cache=True, nogil=True)", "def jac(t, y, p, J):", "    J[:, :] = 0.0"]
+    out += ["", _PLAIN_JIT, "def jac(t, y, p, J):", "    J[:, :] = 0.0"]
     out += _header_lines(model, all_exprs, pr, ren)
     out += jac_lines + entries
     out.append("")

@@ -12,7 +12,7 @@ import numpy as np
 
 from gutbrain.compile.build import CompiledModel
 from gutbrain.engine.single import Tolerances
-from gutbrain.engine.tsit5 import STATUS, load_solver
+from gutbrain.engine.tsit5 import STATE_LIMIT, STATUS, load_solver
 
 # Lockstep at rtol >= this runs the right-hand side in single precision (LANES32 persons per
 # group, twice the lanes per vector register; the state, stages, error norm and step control
@@ -34,10 +34,20 @@ class BatchSolution:
         for k, s in enumerate(self.status):
             if s == 0:
                 out.append("ok")
+            elif s == 5:
+                j = int(self.info[k, 1])
+                out.append(f"{model.observable_ids[j]} {STATUS[5]} at day {self.info[k, 0]:.3f}"
+                           f" (value {self.info[k, 3]:.4g} {model.spec.observables[j].unit};"
+                           f" plausible {model.spec.observables[j].plausible})")
             else:
                 out.append(f"{STATUS[int(s)]} at day {self.info[k, 0]:.3f} "
                            f"(variable {model.state_names[int(self.info[k, 1])]})")
         return out
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Mask of persons whose solve succeeded."""
+        return self.status == 0
 
 
 def window_order(model: CompiledModel, params: np.ndarray) -> np.ndarray:
@@ -95,7 +105,25 @@ def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.nda
         _unsort_rows(y_out, order)  # in place: the samples may be most of the memory
         back = np.argsort(order)
         status, info = status[back], info[back]
+    flag_bad_samples(t_out, y_out, status, info)
     return BatchSolution(t_out, y_out, status, info)
+
+
+def flag_bad_samples(t_out: np.ndarray, y_out: np.ndarray, status: np.ndarray,
+                     info: np.ndarray) -> None:
+    """Give every person whose samples hold a non-finite or out-of-bounds value a failure
+    status (3 or 4) with the day and variable of the first bad sample, in place. The solvers
+    check every step, but a sample is the contract: a person reported ok has finite,
+    bounded values (issue #16: a NaN person must never be counted as healthy)."""
+    for k in np.flatnonzero(status == 0):
+        yk = y_out[k]
+        if np.isfinite(yk).all() and np.abs(yk).max(initial=0.0) <= STATE_LIMIT:
+            continue
+        bad = ~np.isfinite(yk) | (np.abs(np.nan_to_num(yk, nan=np.inf)) > STATE_LIMIT)
+        ti, si = np.argwhere(bad)[0]
+        status[k] = 3 if not np.isfinite(yk[ti, si]) else 4
+        info[k, 0] = t_out[ti]
+        info[k, 1] = si
 
 
 def _unsort_rows(a: np.ndarray, order: np.ndarray) -> None:
@@ -117,14 +145,47 @@ def _unsort_rows(a: np.ndarray, order: np.ndarray) -> None:
 
 def observe_batch(model: CompiledModel, sol: BatchSolution, boundaries: np.ndarray,
                   params: np.ndarray) -> np.ndarray:
-    """Observables (person, time, observable)."""
+    """Observables (person, time, observable); NaN for a failed person from the day their
+    solve failed (the samples before it are kept: they are valid)."""
     solver = load_solver(model)
     seg = np.clip(np.searchsorted(boundaries, sol.t, side="right") - 1, 0,
                   params.shape[1] - 1).astype(np.int64)
     out = np.zeros((sol.y.shape[0], len(sol.t), len(model.observable_ids)))
     solver.observe_batch(np.ascontiguousarray(sol.t), sol.y, np.ascontiguousarray(params),
                          seg, out)
+    flag_implausible(model, sol, out)
+    for k in np.flatnonzero(sol.status != 0):
+        out[k, sol.t >= sol.info[k, 0]] = np.nan
     return out
+
+
+def implausible(model: CompiledModel, t: np.ndarray, obs: np.ndarray
+                ) -> tuple[float, int, float] | None:
+    """(day, observable index, value) of the first sample of one person's observables
+    (time x observable) outside a declared plausible range, or None."""
+    lo, hi = model.observable_bounds
+    bad = (obs < lo) | (obs > hi)
+    if not bad.any():
+        return None
+    ti, oi = np.argwhere(bad)[0]
+    return float(t[ti]), int(oi), float(obs[ti, oi])
+
+
+def flag_implausible(model: CompiledModel, sol: BatchSolution, obs: np.ndarray) -> None:
+    """Give status 5 to persons whose observables leave their model-declared plausible range
+    (a runaway that stays finite, e.g. cortisol growing without bound), in place: info holds
+    the day, the observable index and (in place of the rejected steps) the value."""
+    lo, hi = model.observable_bounds
+    cols = np.flatnonzero(np.isfinite(lo) | np.isfinite(hi))
+    if cols.size == 0:
+        return
+    sub = obs[:, :, cols]
+    suspect = ((sub < lo[cols]) | (sub > hi[cols])).any(axis=(1, 2)) & (sol.status == 0)
+    for k in np.flatnonzero(suspect):
+        found = implausible(model, sol.t, obs[k])
+        if found:
+            sol.status[k] = 5
+            sol.info[k, 0], sol.info[k, 1], sol.info[k, 3] = found
 
 
 def steady_states(model: CompiledModel, params: np.ndarray, start: np.ndarray,

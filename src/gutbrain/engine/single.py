@@ -10,19 +10,11 @@ import numpy as np
 
 from gutbrain.compile.build import CompiledModel, cache_dir, write_atomic
 from gutbrain.engine.tsit5 import STATUS, load_solver
+from gutbrain.errors import SolverError
 from gutbrain.scenario.schedule import Schedule
 
 DEFAULT_RTOL = 1e-6
 BURN_IN_DAYS = 730.0
-
-
-class SolverError(RuntimeError):
-    """The integrator failed: says when and which variable misbehaved."""
-
-    def __init__(self, message: str, t_reached: float, variable: str):
-        super().__init__(message)
-        self.t_reached = t_reached
-        self.variable = variable
 
 
 @dataclass

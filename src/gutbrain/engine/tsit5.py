@@ -26,7 +26,12 @@ STATUS = {
     1: "maximum number of steps exceeded",
     2: "step size underflow",
     3: "non-finite value",
+    4: "value out of bounds (|value| > 1e30: no physiological quantity is that large)",
+    5: "left its physiological range",  # an observable; engine.batch.flag_implausible
 }
+# A state beyond this magnitude has left physiology even where it is still finite (checked on
+# the samples after a solve, engine.batch.flag_bad_samples).
+STATE_LIMIT = 1e30
 
 BETA = 0.04
 
@@ -199,10 +204,12 @@ def solve_lanes@S@(tb, P, bolus, y0, nonneg, t_out, rtol, atol, h_max, maxnorm, 
                 rr[c] = r * r + 0.0 * y1[c]
             for l in range(L):
                 en_l[l] = 0.0
-            if maxnorm:
+            if maxnorm:  # a NaN must win the maximum (max() would drop it: NaN < x is False)
                 for i in range(n):
                     for l in range(L):
-                        en_l[l] = max(en_l[l], rr[i * L + l])
+                        v = rr[i * L + l]
+                        e0 = en_l[l]
+                        en_l[l] = v if (v > e0 or v != v) else e0
             else:
                 for i in range(n):
                     for l in range(L):

@@ -168,8 +168,14 @@ species = (
 )
 
 observables = (
-    Observable("cortisol", "cortisol_mean*cort_rel", "ug/dL", "plasma cortisol"),
-    Observable("acth", "acth_mean*acth_rel", "pg/mL", "plasma ACTH"),
+    Observable("cortisol", "cortisol_mean*cort_rel", "ug/dL", "plasma cortisol",
+               plausible=(0.0, 500.0),
+               plausible_source="5-10x the highest serum cortisol of severe (ectopic ACTH) "
+                                "Cushing's syndrome, ~50-100 ug/dL (Isidori 2006 JCEM 91:371)"),
+    Observable("acth", "acth_mean*acth_rel", "pg/mL", "plasma ACTH",
+               plausible=(0.0, 20000.0),
+               plausible_source="~10x the highest ACTH of ectopic ACTH syndrome, up to ~2000 "
+                                "pg/mL (Isidori 2006 JCEM 91:371)"),
     Observable("crh", "crh", "1", "hypothalamic CRH relative to its daily mean"),
     Observable("perceived_stress", "stress_total", "1", "perceived psychological stress"),
     Observable("adrenal_mass", "adr_mass", "1", "adrenal functional mass (1 = healthy)"),

@@ -77,6 +77,15 @@ class Observable:
     expr: str
     unit: str
     description: str
+    # (low, high): values outside are not human physiology in any state the literature reports;
+    # a person whose simulation leaves this range is reported as failed (issue #16: a runaway
+    # must never be counted as a result). None: no bound declared.
+    plausible: tuple[float, float] | None = None
+    plausible_source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.plausible is not None and not self.plausible_source.strip():
+            raise ValueError(f"observable {self.id}: a plausible range needs a source")
 
 
 @dataclass(frozen=True)
