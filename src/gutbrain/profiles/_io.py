@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from gutbrain.errors import InputError
 
-class ProfileError(ValueError):
+
+class ProfileError(InputError):
     """Bad profile, module database or metadata; the message says where and what was expected."""
 
     def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None,

@@ -9,10 +9,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from gutbrain.errors import InputError
 from gutbrain.scenario.schema import Scenario
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError):
     """Bad scenario input: the message names the file, the field path, the line and what was
     expected."""
 
@@ -61,15 +62,40 @@ def _clean_path(loc: tuple) -> list[str | int]:
     return cleaned
 
 
+# errors of a union branch the input does not take (a mapping checked against ``str``, a string
+# checked against a model): pydantic reports them beside the real problem, which comes after
+_WRONG_BRANCH = {"string_type", "model_type", "dict_type", "model_attributes_type"}
+
+
+_BOUNDS = {"less_than_equal": ("le", "less than or equal to"), "less_than": ("lt", "less than"),
+           "greater_than_equal": ("ge", "greater than or equal to"),
+           "greater_than": ("gt", "greater than")}
+
+
+def _relevant(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    real = [e for e in errors if e["type"] not in _WRONG_BRANCH]
+    return real or errors
+
+
 def format_validation_error(exc: ValidationError, source: str, root: yaml.Node | None) -> str:
-    err = exc.errors()[0]
+    errors = _relevant(exc.errors())
+    err = errors[0]
     msg = err["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field (not part of the schema: check its spelling and place)"
+    bound = _BOUNDS.get(err["type"])
+    if bound and isinstance(err.get("ctx", {}).get(bound[0]), int | float):
+        msg = f"Input should be {bound[1]} {err['ctx'][bound[0]]:g}"  # 1e+13, not 1000...
     path = _clean_path(tuple(err["loc"]))
-    if not path and ":" in msg and msg.split(":", 1)[0].replace(".", "").replace("_", "").isalnum():
-        head, msg = msg.split(":", 1)
+    head = msg.split(":", 1)[0]
+    dotted_path = ".".join(str(p) for p in path)
+    if (":" in msg and head.replace(".", "").replace("_", "").isalnum()
+            and (not path or head.startswith(dotted_path + "."))):
+        # a validator that names the full field path itself (e.g. person.<parameter>)
+        msg = msg.split(":", 1)[1]
         path = [int(p) if p.isdigit() else p for p in head.split(".")]
         msg = msg.strip()
     dotted = ".".join(str(p) for p in path) or "(top level)"
@@ -77,7 +103,7 @@ def format_validation_error(exc: ValidationError, source: str, root: yaml.Node |
     where = f"{source}, line {line}" if line else source
     got = err.get("input")
     shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-    extra = f" [and {len(exc.errors()) - 1} more problem(s)]" if len(exc.errors()) > 1 else ""
+    extra = f" [and {len(errors) - 1} more problem(s)]" if len(errors) > 1 else ""
     return f"{where}: {dotted}: {msg}{shown}{extra}"
 
 
@@ -92,23 +118,114 @@ def parse_scenario(data: Any, source: str = "<scenario>",
         raise ScenarioError(format_validation_error(exc, source, root)) from None
 
 
+MAX_DOCUMENT_BYTES = 5_000_000  # a scenario or trial spec is a few KB
+MAX_EXPANDED_NODES = 100_000  # YAML aliases may share structure, not multiply it (alias bombs)
+MAX_DEPTH = 64
+
+
+def _read_text(path: Path, what: str) -> str:
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such {what} file")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder; expected a {what} file (YAML or JSON)")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the {what} file ({exc.strerror})") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ScenarioError(f"{path}: larger than {MAX_DOCUMENT_BYTES // 1_000_000} MB; a "
+                            f"{what} file is a short YAML or JSON document")
+    if b"\0" in data:
+        raise ScenarioError(f"{path}: binary content (NUL bytes); expected a YAML or JSON "
+                            f"{what} file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ScenarioError(f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}"
+                            f"); save the {what} file as UTF-8") from None
+
+
+def _check_shape(node: yaml.Node, source: str) -> None:
+    """Refuse alias bombs and absurd nesting before anything walks the expanded tree: the
+    expanded size is counted once per distinct node (aliases share nodes)."""
+    sizes: dict[int, int] = {}
+
+    def size(n: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise ScenarioError(f"{source}, line {n.start_mark.line + 1}: nested more than "
+                                f"{MAX_DEPTH} levels deep")
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        sizes[key] = 1  # a cycle (recursive alias) counts once
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+        elif isinstance(n, yaml.SequenceNode):
+            for v in n.value:
+                total += size(v, depth + 1)
+        if total > MAX_EXPANDED_NODES:
+            raise ScenarioError(f"{source}, line {n.start_mark.line + 1}: the document "
+                                f"expands to more than {MAX_EXPANDED_NODES:,} values (YAML "
+                                "aliases repeating aliases)")
+        sizes[key] = total
+        return total
+
+    size(node, 0)
+
+
+def duplicate_keys(node: yaml.Node, path: str = "") -> tuple[str, int] | None:
+    """YAML silently keeps the last of two equal keys; a scenario or trial must not lose an
+    arm or a list. Each distinct node is visited once (aliases share nodes)."""
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(node, path)]
+    while stack:
+        n, where = stack.pop()
+        if id(n) in seen_nodes:
+            continue
+        seen_nodes.add(id(n))
+        if isinstance(n, yaml.MappingNode):
+            keys = set()
+            for k, v in n.value:
+                if k.value in keys:
+                    return f"{where}{k.value}", k.start_mark.line + 1
+                keys.add(k.value)
+                stack.append((v, f"{where}{k.value}."))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend((v, f"{where}{i}.") for i, v in enumerate(n.value))
+    return None
+
+
 def read_document(path: str | Path, what: str = "scenario") -> tuple[Any, yaml.Node | None]:
     """Parse a YAML or JSON file; return (data, YAML node tree for line numbers)."""
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: no such {what} file")
-    text = path.read_text()
+    text = _read_text(path, what)
+    is_json = path.suffix.lower() == ".json"
     try:
-        if path.suffix.lower() == ".json":
+        if is_json:
             return json.loads(text), None
-        return yaml.safe_load(text), yaml.compose(text)
+        root = yaml.compose(text)
+        if root is not None:
+            _check_shape(root, str(path))
+            dup = duplicate_keys(root)
+            if dup:
+                raise ScenarioError(f"{path}, line {dup[1]}: {dup[0]}: duplicated name (YAML "
+                                    "would silently keep only the last; each key must be "
+                                    "unique)")
+        return yaml.safe_load(text), root
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
         detail = getattr(exc, "problem", None) or str(exc)
         where = f"{path}, line {line}" if line else str(path)
-        raise ScenarioError(f"{where}: malformed {'JSON' if path.suffix == '.json' else 'YAML'}:"
+        raise ScenarioError(f"{where}: malformed {'JSON' if is_json else 'YAML'}:"
                             f" {detail}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: nested too deeply (more than {MAX_DEPTH} levels)"
+                            ) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

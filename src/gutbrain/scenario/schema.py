@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from gutbrain.scenario.presets import (
     ANTIBIOTICS,
@@ -20,12 +20,42 @@ from gutbrain.scenario.presets import (
     PROBIOTICS,
 )
 
-NonNeg = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
+# Input limits. A scenario beyond them is refused up front with the limit named, instead of
+# running for minutes into a MemoryError or a solver failure (issue #16).
+MAX_DAYS = 36525.0  # 100 years: a lifetime course; 36,500 days simulate in ~40 s
+MAX_GRAMS = 1000.0  # g/d of one nutrient: physically impossible beyond (~1 kg dry food a day)
+MAX_SERVINGS = 50.0  # servings a day
+MAX_CFU = 1e13  # CFU/d: the highest-dose products reach ~4e12 (VSL#3 DS, 4 sachets a day)
+MAX_PREBIOTIC_G = 100.0  # g/d: trials use <= 40 (Wilson & Whelan 2017); 100 is far beyond
+MAX_ENDOTOXIN_NG_KG = 20.0  # ng/kg: human challenges use 0.4-4 (Windoloski 2024; Grigoleit
+# 2011); the model is validated at 2
+MAX_IFN_MIU = 100.0  # MIU a dose: high-dose therapy is 20 MIU/m2 (~40 MIU)
+MAX_DEX_MG = 40.0  # mg: the dexamethasone suppression test uses 0.5-8 mg
+MAX_FMT_DRY_G = 100.0  # g dry bacteria: a standard FMT brings ~6 (50 g stool)
+MAX_COURSES = 10000
+
+
+def _number(value: Any) -> Any:
+    """YAML's true/false would silently become 1/0 in a number field."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got a boolean ({str(value).lower()})")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+NonNeg = Annotated[float, BeforeValidator(_number), Field(ge=0)]
+Positive = Annotated[float, BeforeValidator(_number), Field(gt=0)]
+Count = Annotated[int, BeforeValidator(_number)]
+
+
+def _capped(kind: Any, cap: float) -> Any:
+    return Annotated[kind, Field(le=cap)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # NaN and infinity are never valid input (a .inf dose ran for a minute into a solver
+    # failure)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 def _choice(value: str, options: dict | tuple, what: str) -> str:
@@ -38,15 +68,15 @@ class DietSpec(_Strict):
     """Custom diet: any field left out comes from ``base`` (default 'western')."""
 
     base: str = "western"
-    fiber_g: NonNeg | None = None
-    resistant_starch_g: NonNeg | None = None
-    prebiotic_g: NonNeg | None = None
-    sugar_g: NonNeg | None = None
-    protein_g: NonNeg | None = None
-    fat_g: NonNeg | None = None
-    fruit_veg_servings: NonNeg | None = None
-    fermented_servings: NonNeg | None = None
-    tryptophan_mg: NonNeg | None = None
+    fiber_g: _capped(NonNeg, MAX_GRAMS) | None = None
+    resistant_starch_g: _capped(NonNeg, MAX_GRAMS) | None = None
+    prebiotic_g: _capped(NonNeg, MAX_GRAMS) | None = None
+    sugar_g: _capped(NonNeg, MAX_GRAMS) | None = None
+    protein_g: _capped(NonNeg, MAX_GRAMS) | None = None
+    fat_g: _capped(NonNeg, MAX_GRAMS) | None = None
+    fruit_veg_servings: _capped(NonNeg, MAX_SERVINGS) | None = None
+    fermented_servings: _capped(NonNeg, MAX_SERVINGS) | None = None
+    tryptophan_mg: _capped(NonNeg, 20 * MAX_GRAMS) | None = None
 
     @field_validator("base")
     @classmethod
@@ -67,8 +97,8 @@ def diet_intakes(diet: str | DietSpec) -> dict[str, float]:
 
 
 class _Timed(_Strict):
-    start_day: NonNeg = 0.0
-    days: Positive | None = None  # None = until the end of the scenario
+    start_day: _capped(NonNeg, MAX_DAYS) = 0.0
+    days: _capped(Positive, MAX_DAYS) | None = None  # None = until the end of the scenario
 
     def end(self, horizon: float) -> float:
         return horizon if self.days is None else min(horizon, self.start_day + self.days)
@@ -77,9 +107,9 @@ class _Timed(_Strict):
 class Antibiotic(_Timed):
     type: Literal["antibiotic"]
     drug_class: str = Field(alias="class")
-    days: Positive = 7.0
-    courses: Annotated[int, Field(ge=1)] = 1
-    interval_days: Positive | None = None  # start-to-start, for repeated courses
+    days: _capped(Positive, MAX_DAYS) = 7.0
+    courses: Annotated[Count, Field(ge=1, le=MAX_COURSES)] = 1
+    interval_days: _capped(Positive, MAX_DAYS) | None = None  # start-to-start, for repeated courses
 
     @field_validator("drug_class")
     @classmethod
@@ -105,7 +135,7 @@ class Antibiotic(_Timed):
 class Probiotic(_Timed):
     type: Literal["probiotic"]
     genus: str = "multi_strain"
-    cfu_per_day: Positive
+    cfu_per_day: _capped(Positive, MAX_CFU)
 
     @field_validator("genus")
     @classmethod
@@ -116,7 +146,7 @@ class Probiotic(_Timed):
 class Prebiotic(_Timed):
     type: Literal["prebiotic"]
     kind: str = "inulin"
-    g_per_day: Positive
+    g_per_day: _capped(Positive, MAX_PREBIOTIC_G)
 
     @field_validator("kind")
     @classmethod
@@ -136,18 +166,18 @@ class DietChange(_Timed):
 
 class FermentedFood(_Timed):
     type: Literal["fermented_food"]
-    servings_per_day: Positive
+    servings_per_day: _capped(Positive, MAX_SERVINGS)
 
 
 class Stress(_Timed):
     type: Literal["stress"]
-    level: Annotated[float, Field(ge=0, le=1)]
+    level: Annotated[Number, Field(ge=0, le=1)]
 
 
 class StressReduction(_Timed):
     type: Literal["stress_reduction"]
-    mindfulness_min_per_day: NonNeg = 0.0
-    exercise_min_per_week: NonNeg = 0.0
+    mindfulness_min_per_day: _capped(NonNeg, 1440.0) = 0.0  # minutes in a day
+    exercise_min_per_week: _capped(NonNeg, 10080.0) = 0.0  # minutes in a week
 
     @model_validator(mode="after")
     def _some(self) -> StressReduction:
@@ -158,46 +188,46 @@ class StressReduction(_Timed):
 
 class Endotoxin(_Strict):
     type: Literal["endotoxin"]
-    ng_per_kg: Positive
-    day: NonNeg
-    infusion_hours: Positive | None = None
+    ng_per_kg: _capped(Positive, MAX_ENDOTOXIN_NG_KG)
+    day: _capped(NonNeg, MAX_DAYS)
+    infusion_hours: _capped(Positive, 24.0 * 30) | None = None
 
 
 class InterferonAlpha(_Timed):
     type: Literal["interferon_alpha"]
-    miu: Positive
-    times_per_week: Positive = 3.0
-    days: Positive = 84.0
+    miu: _capped(Positive, MAX_IFN_MIU)
+    times_per_week: _capped(Positive, 14.0) = 3.0
+    days: _capped(Positive, MAX_DAYS) = 84.0
 
 
 class Dexamethasone(_Strict):
     type: Literal["dexamethasone"]
-    mg: Positive = 1.0
-    day: NonNeg
+    mg: _capped(Positive, MAX_DEX_MG) = 1.0
+    day: _capped(NonNeg, MAX_DAYS)
 
 
 class LabStressor(_Strict):
     type: Literal["lab_stressor"]
-    day: NonNeg
-    minutes: Positive = 15.0
+    day: _capped(NonNeg, MAX_DAYS)
+    minutes: _capped(Positive, 1440.0) = 15.0
 
 
 class LifeEvent(_Strict):
     type: Literal["life_event"]
-    severity: Annotated[float, Field(gt=0, le=1)]
-    day: NonNeg
+    severity: Annotated[Number, Field(gt=0, le=1)]
+    day: _capped(NonNeg, MAX_DAYS)
 
 
 class TryptophanDepletion(_Strict):
     type: Literal["tryptophan_depletion"]
-    day: NonNeg
+    day: _capped(NonNeg, MAX_DAYS)
 
 
 class FMT(_Strict):
     type: Literal["fmt"]
     donor: str | dict[str, NonNeg] = "healthy"
-    day: NonNeg
-    dry_mass_g: Positive | None = None
+    day: _capped(NonNeg, MAX_DAYS)
+    dry_mass_g: _capped(Positive, MAX_FMT_DRY_G) | None = None
 
     @field_validator("donor")
     @classmethod
@@ -243,6 +273,15 @@ class PersonSpec(_Strict):
     def _preset(cls, v: str) -> str:
         return _choice(v, PERSONS, "person preset")
 
+    @model_validator(mode="after")
+    def _known_parameters(self) -> PersonSpec:
+        """Overrides are model parameters within their plausible range (checked here, so the
+        error names the file and line; the schedule would only name the field)."""
+        from gutbrain.scenario.parameters import check_parameters
+
+        self.__pydantic_extra__ = check_parameters(self.model_extra or {}, "person")
+        return self
+
     def overrides(self) -> dict[str, float]:
         out = dict(PERSONS[self.preset])
         for k, v in (self.model_extra or {}).items():
@@ -254,8 +293,8 @@ class Scenario(_Strict):
     name: str = "scenario"
     description: str = ""
     person: str | PersonSpec = "healthy_adult"
-    days: Positive = 180.0
-    seed: int = 0
+    days: _capped(Positive, MAX_DAYS) = 180.0
+    seed: Annotated[Count, Field(ge=0)] = 0
     diet: str | DietSpec = "western"
     interventions: list[Intervention] = Field(default_factory=list)
 
@@ -293,16 +332,21 @@ class Scenario(_Strict):
             if start >= self.days:
                 raise ValueError(f"interventions.{i}.{field}: {start} is not before the end of "
                                  f"the scenario (days = {self.days})")
+        # overlapping courses of one drug: sort each drug's windows by start, then compare
+        # neighbours (n log n; 30,000 courses took 55 s pairwise)
         courses: dict[str, list[tuple[float, float, int]]] = {}
         for i, iv in enumerate(self.interventions):
             if isinstance(iv, Antibiotic):
-                for a, b in iv.windows():
-                    for a2, b2, j in courses.get(iv.drug_class, []):
-                        if a < b2 and a2 < b:
-                            raise ValueError(
-                                f"interventions.{i}: {iv.drug_class} course {a}-{b} overlaps "
-                                f"the course {a2}-{b2} of interventions.{j}")
-                    courses.setdefault(iv.drug_class, []).append((a, b, i))
+                courses.setdefault(iv.drug_class, []).extend((a, b, i) for a, b in iv.windows())
+        for drug, windows in courses.items():
+            windows.sort()
+            for (a2, b2, j), (a, b, i) in zip(windows, windows[1:], strict=False):
+                if a < b2:
+                    first, second = sorted([(j, a2, b2), (i, a, b)])
+                    raise ValueError(
+                        f"interventions.{second[0]}: {drug} course {second[1]:g}-{second[2]:g} "
+                        f"overlaps the course {first[1]:g}-{first[2]:g} of "
+                        f"interventions.{first[0]}")
         return self
 
     def person_overrides(self) -> dict[str, float]:
