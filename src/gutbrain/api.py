@@ -10,9 +10,11 @@ import xarray as xr
 
 from gutbrain.compile.build import compile_model
 from gutbrain.engine.single import Tolerances, integrate, steady_state
+from gutbrain.errors import InputError
 from gutbrain.results.dataset import provenance, to_dataset
 from gutbrain.scenario.loader import load_scenario, parse_scenario
-from gutbrain.scenario.schedule import build_schedule, person_parameters
+from gutbrain.scenario.parameters import checked_parameters
+from gutbrain.scenario.schedule import build_schedule, person_parameters, sample_times
 from gutbrain.scenario.schema import Scenario
 
 
@@ -52,6 +54,69 @@ def personalised_start(model, params: np.ndarray, shares: dict[str, float],
     return p, y
 
 
+# One run's samples must fit in memory comfortably: states and observables of every sample,
+# 8 bytes each, at most this much (a 100-year hourly run is ~0.9 GB).
+MAX_SAMPLE_BYTES = 2_000_000_000
+MIN_RTOL, MAX_RTOL = 1e-10, 1e-2
+
+
+def _finite_number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise InputError(f"{name}: expected a number, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise InputError(f"{name}: expected a finite number, got {value!r}")
+    return v
+
+
+def check_run_options(sc: Scenario, *, every_hours: float, rtol: float,
+                      names: tuple[str, str] = ("every_hours", "rtol")) -> None:
+    """Refuse sampling intervals and tolerances that cannot give a sound run, before any work:
+    a non-positive or absurdly fine interval (memory estimate named), a tolerance outside
+    [1e-10, 1e-2]."""
+    every = _finite_number(every_hours, names[0])
+    if every <= 0:
+        raise InputError(f"{names[0]}: expected a positive number of hours, got {every_hours}")
+    if every > 24.0 * sc.days:
+        raise InputError(f"{names[0]}: {every_hours} h is longer than the scenario "
+                         f"({sc.days:g} days); expected at most {24.0 * sc.days:g}")
+    tol = _finite_number(rtol, names[1])
+    if not MIN_RTOL <= tol <= MAX_RTOL:
+        raise InputError(f"{names[1]}: expected a relative tolerance in [{MIN_RTOL:g}, "
+                         f"{MAX_RTOL:g}], got {rtol}")
+    samples = sc.days * 24.0 / every + 2
+    from gutbrain.model import build_model
+
+    spec = build_model()
+    per_sample = 8 * (len(spec.species) + len(spec.observables))
+    need = samples * per_sample
+    if need > MAX_SAMPLE_BYTES:
+        raise InputError(f"{names[0]}: {every_hours} h over {sc.days:g} days is "
+                         f"{samples:,.0f} samples (~{need / 1e9:.1f} GB); the limit is "
+                         f"{MAX_SAMPLE_BYTES / 1e9:.0f} GB: sample less often")
+
+
+def check_initial_state(model: Any, initial_state: Any) -> np.ndarray:
+    """A user-given start state: one finite value per state, non-negative where the state
+    must be (a wrong length reached the compiled solver and corrupted memory)."""
+    try:
+        y0 = np.array(initial_state, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("initial_state: expected a sequence of numbers") from None
+    if y0.shape != (model.n_states,):
+        raise InputError(f"initial_state: expected {model.n_states} values (one per state, in "
+                         f"the order of the model's state names), got shape {y0.shape}")
+    bad = ~np.isfinite(y0)
+    if bad.any():
+        raise InputError(f"initial_state: {model.state_names[int(np.argmax(bad))]} is not a "
+                         "finite number")
+    neg = model.nonnegative & (y0 < 0)
+    if neg.any():
+        raise InputError(f"initial_state: {model.state_names[int(np.argmax(neg))]} is "
+                         "negative; expected >= 0")
+    return y0
+
+
 def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: float = 1.0,
              rtol: float = 1e-6, include_states: bool = False,
              parameters: dict[str, float] | None = None,
@@ -67,9 +132,11 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
     e.g. ``{"vagal_afferent_gain": 0}``).
     """
     sc = as_scenario(scenario)
+    check_run_options(sc, every_hours=every_hours, rtol=rtol)
+    overrides = checked_parameters(parameters)
     model = compile_model()
     p0 = person_parameters(model, sc)
-    for name, value in (parameters or {}).items():
+    for name, value in overrides.items():
         p0[model.param_index(name)] = value
     tol = Tolerances(rtol=rtol)
     person = sc.person
@@ -78,19 +145,17 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
     y_personal = None
     if profile is not None:
         if sample is None:
-            raise ValueError("a profile needs a sample id")
+            raise InputError("a profile needs a sample id")
         p0, y_personal = personalised_start(model, p0, measured_guild_shares(profile, sample),
                                             tol)
     schedule = build_schedule(model, sc, p0)
     if initial_state is not None:
-        y0 = np.asarray(initial_state, float)
+        y0 = check_initial_state(model, initial_state)
     elif y_personal is not None:
         y0 = y_personal
     else:
         y0 = steady_state(model, schedule.baseline, tol=tol)
-    step = every_hours / 24.0
-    t_out = np.arange(0.0, sc.days + 0.5 * step, step)
-    t_out = t_out[t_out <= sc.days + 1e-9]
+    t_out = sample_times(sc.days, every_hours / 24.0)
     sol = integrate(model, schedule, y0, t_out, tol)
     prov = provenance(model, sc.model_dump(mode="json", by_alias=True),
                       {"name": "tsit5", "rtol": tol.rtol, "atol_scale": tol.atol_scale,
