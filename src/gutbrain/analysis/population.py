@@ -17,8 +17,9 @@ import pandas as pd
 from scipy import stats
 
 from gutbrain.compile.build import CompiledModel, compile_model
-from gutbrain.engine.batch import integrate_batch, steady_states
+from gutbrain.engine.batch import implausible, integrate_batch, steady_states
 from gutbrain.engine.single import Tolerances, steady_state
+from gutbrain.errors import InputError, SolverError
 from gutbrain.scenario.schedule import person_parameters
 from gutbrain.scenario.schema import Scenario
 
@@ -117,6 +118,24 @@ PRESETS: dict[str, PopulationPreset] = {
         "adults with CRP > 3 mg/L", shift={"inflammatory_gain": 1.2},
         inclusion={"crp_min": 3.0}, source="Osimo 2019 CRP > 3 mg/L definition"),
 }
+# The most persons one run takes: a population holds every person's parameters and states
+# (~5 kB each) plus the screening; a trial of 1,000,000 persons needs ~10 GB on top of its
+# samples. Larger runs are refused up front instead of failing after minutes.
+MAX_PERSONS = 1_000_000
+
+
+def check_population_size(n: int, what: str = "n") -> None:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise InputError(f"{what}: expected a whole number of persons, got {n!r}")
+    if n <= 0:
+        raise InputError(f"{what}: expected a positive number of persons, got {n}")
+    if n > MAX_PERSONS:
+        raise InputError(f"{what}: {n:,} persons is more than one run takes "
+                         f"({MAX_PERSONS:,}); split the population into several runs "
+                         "with different seeds")
+
+
+UNREACHABLE_AFTER = 1000  # screened persons with none passing: the criteria are unreachable
 HISTORY_DAYS = 21.0  # the life event of depressed persons happened this long before screening
 SCREEN_OBSERVABLES = ("phq9", "gad7", "crp", "il6", "cortisol")
 # visit-to-visit measurement error of the recorded scores (SD = SD_pop * sqrt(1 - test-retest r))
@@ -136,6 +155,10 @@ class Population:
     state: np.ndarray  # person x state, at screening
     screening: pd.DataFrame  # person x observable (measured, with noise for scores)
     model: CompiledModel = field(repr=False)
+    # drawn persons whose burn-in failed or left physiology (traits + reason): not recruited,
+    # reported (trial.json, cohort.json) so that no failure is silent
+    failed: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    screened: int = 0  # persons drawn and simulated at screening
 
     def __len__(self) -> int:
         return len(self.traits)
@@ -183,25 +206,36 @@ def _params(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
 
 def _screen(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
             tol: Tolerances, rng: np.random.Generator, fixed: dict[str, float] | None = None
-            ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+            ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, list[str]]:
+    """Parameters, screening states and measurements of the drawn persons, and per person
+    "ok" or why their burn-in failed (a failed person has no baseline to screen on)."""
     P = _params(model, traits, base, fixed)
     ref = steady_state(model, base, tol=Tolerances(rtol=1e-6))
     burn = steady_states(model, P, ref, days=200.0, tol=tol)
     y = burn.y[:, 0, :]
+    reasons = [f"burn-in: {m}" if m != "ok" else m for m in burn.messages(model)]
     if (traits["life_event"] > 0).any():
         bol = np.zeros((len(traits), 1, model.n_states))
         bol[:, 0, model.state_index("life_event_stress")] = traits["life_event"].to_numpy()
         hist = integrate_batch(model, np.array([0.0, HISTORY_DAYS]), P[:, None, :], bol, y,
                                np.array([HISTORY_DAYS]), tol)
         y = hist.y[:, -1, :]
+        reasons = [r if r != "ok" else (f"life-event history: {m}" if m != "ok" else m)
+                   for r, m in zip(reasons, hist.messages(model), strict=True)]
     obs = np.zeros((len(traits), len(model.observable_ids)))
     for k in range(len(traits)):
         model.module.observe(0.0, y[k], P[k], obs[k])
+        found = implausible(model, np.zeros(1), obs[k][None]) if reasons[k] == "ok" else None
+        if found:
+            j = found[1]
+            reasons[k] = (f"at screening {model.observable_ids[j]} {found[2]:.4g} "
+                          f"{model.spec.observables[j].unit} is outside its physiological "
+                          f"range {model.spec.observables[j].plausible}")
     df = pd.DataFrame({o: obs[:, model.observable_ids.index(o)] for o in SCREEN_OBSERVABLES})
     for score, sd in MEASUREMENT_SD.items():
         hi = 27.0 if score == "phq9" else 21.0
         df[score] = np.clip(df[score] + rng.normal(0.0, sd, len(df)), 0.0, hi)
-    return P, y, df
+    return P, y, df, reasons
 
 
 def _passes(df: pd.DataFrame, inclusion: dict[str, float]) -> np.ndarray:
@@ -225,10 +259,9 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
     screened on their simulated baseline. Deterministic for a seed. ``parameters`` fixes
     model parameters for everyone (also over sampled traits)."""
     if preset not in PRESETS:
-        raise ValueError(f"unknown population preset {preset!r}; expected one of "
+        raise InputError(f"unknown population preset {preset!r}; expected one of "
                          f"{', '.join(PRESETS)}")
-    if n <= 0:
-        raise ValueError(f"n must be positive, got {n}")
+    check_population_size(n)
     model = compile_model()
     base = person_parameters(model, Scenario(name="population", diet=diet))
     fixed = dict(parameters or {})
@@ -238,6 +271,7 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
     rng = np.random.default_rng(seed)
     tol = cohort_tolerances(rtol)
     kept_t, kept_p, kept_y, kept_s = [], [], [], []
+    failed: list[pd.DataFrame] = []
     total = drawn = 0
     for _ in range(max_rounds):
         rate = total / drawn if drawn else (0.5 if crit else 1.0)
@@ -247,8 +281,11 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
         batch = n - total if not crit else max(16, int((n - total) * 1.3 / max(0.05, rate)))
         drawn += batch
         traits = sample_traits(preset, batch, rng)
-        P, y, scr = _screen(model, traits, base, tol, rng, fixed)
-        ok = _passes(scr, crit)
+        P, y, scr, reasons = _screen(model, traits, base, tol, rng, fixed)
+        solved = np.array([r == "ok" for r in reasons])
+        if not solved.all():
+            failed.append(traits[~solved].assign(reason=np.array(reasons)[~solved]))
+        ok = _passes(scr, crit) & solved
         kept_t.append(traits[ok])
         kept_p.append(P[ok])
         kept_y.append(y[ok])
@@ -256,10 +293,21 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
         total += int(ok.sum())
         if total >= n:
             break
-    else:
-        raise RuntimeError(f"could not find {n} persons meeting {crit} in {max_rounds} rounds "
-                           f"({total} found); relax the inclusion criteria")
+        if total == 0 and drawn >= UNREACHABLE_AFTER:  # nobody passes: do not burn 20 rounds
+            break
+    if total < n:
+        n_failed = sum(len(f) for f in failed)
+        if n_failed > drawn // 2:
+            raise SolverError(f"{n_failed} of {drawn} screened persons could not be simulated "
+                              f"to a baseline (first: {failed[0].reason.iloc[0]}); check the "
+                              "parameters given")
+        raise InputError(f"inclusion criteria {crit} are too strict for the {preset!r} "
+                         f"population: {total} of {drawn} screened persons passed, {n} were "
+                         "needed; relax the criteria or lower n")
     traits = pd.concat(kept_t, ignore_index=True).iloc[:n]
     screening = pd.concat(kept_s, ignore_index=True).iloc[:n]
     return Population(preset, seed, traits, np.concatenate(kept_p)[:n],
-                      np.concatenate(kept_y)[:n], screening, model)
+                      np.concatenate(kept_y)[:n], screening, model,
+                      failed=pd.concat(failed, ignore_index=True) if failed else
+                      pd.DataFrame(columns=[*traits.columns, "reason"]),
+                      screened=drawn)

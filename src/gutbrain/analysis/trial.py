@@ -8,9 +8,9 @@ already there.
 
 from __future__ import annotations
 
-import json
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gutbrain.analysis.chunks import run_chunks
+from gutbrain.analysis.chunks import claim_chunk_dir, run_chunks, run_digest
 from gutbrain.analysis.population import (
     COHORT_NORM,
     COHORT_RTOL,
@@ -47,6 +47,7 @@ RATER_SD = {"hamd17": 2.0, "madrs": 2.5}  # inter-rater ICC ~0.85-0.9 (TrajkoviÄ
 # 43:52). Without it, simulated CRP changes are far less noisy than measured ones and Hedges' g
 # of a CRP contrast is inflated (Fedewa 2017 pools measured CRP).
 BIOMARKER_CV = {"crp": 0.42}
+FAILED_WARN_SHARE = 0.05  # an arm losing more than this share of persons is warned about
 REMISSION = {"phq9": ("<", 5.0), "hamd17": ("<=", 7.0), "madrs": ("<", 10.0),
              "gad7": ("<", 5.0)}
 SCALE_MAX = {"phq9": 27.0, "gad7": 21.0, "hamd17": 52.0, "madrs": 60.0}
@@ -206,10 +207,11 @@ def randomise(n: int, arms: list[str], seed: int) -> list[ArmPlan]:
 
 
 def _chunk_tasks(spec: TrialSpec, pop: Population) -> list[tuple[str, str, np.ndarray]]:
+    """Chunk keys name the arm by its position (file names never carry user text)."""
     tasks = []
     for plan in randomise(len(pop), list(spec.arms), spec.population.seed):
         for c in range(0, len(plan.persons), CHUNK):
-            tasks.append((f"{plan.name}_{c // CHUNK:04d}", plan.name,
+            tasks.append((f"arm{plan.index}_{c // CHUNK:04d}", plan.name,
                           plan.persons[c:c + CHUNK]))
     return tasks
 
@@ -221,15 +223,24 @@ def _chunk(spec_json: str, arm: str, persons: np.ndarray, params: np.ndarray,
                           state, seed)
 
 
+def trial_digest(spec: TrialSpec) -> str:
+    """What a trial's chunks depend on: the whole spec (population, seed, arms, outcomes,
+    parameters), the tolerance, the model and engine (analysis.chunks.run_digest)."""
+    return run_digest({"kind": "trial", "spec": spec.model_dump(mode="json", by_alias=True),
+                       "rtol": COHORT_RTOL, "norm": COHORT_NORM, "chunk": CHUNK})
+
+
 def run_persons(spec: TrialSpec, pop: Population, out: Path | None = None,
                 workers: int | None = None, scheduler: str | None = None,
-                progress=None) -> pd.DataFrame:
-    """Simulate every arm; chunks already in ``out/chunks`` are reused (resume)."""
+                progress=None, overwrite: bool = False) -> pd.DataFrame:
+    """Simulate every arm; this run's chunks already in ``out/chunks`` are reused (resume)."""
     spec_json = spec.model_dump_json(by_alias=True)
     tasks = [(key, (spec_json, arm, persons, pop.params[persons], pop.state[persons],
                     spec.population.seed))
              for key, arm, persons in _chunk_tasks(spec, pop)]
-    frames = run_chunks(_chunk, tasks, out, workers, scheduler, progress)
+    frames = run_chunks(_chunk, tasks, out, workers, scheduler, progress,
+                        digest=trial_digest(spec) if out else None, what="trial",
+                        overwrite=overwrite)
     df = pd.concat(frames, ignore_index=True)
     return df.sort_values("person").reset_index(drop=True)
 
@@ -238,6 +249,8 @@ def run_persons(spec: TrialSpec, pop: Population, out: Path | None = None,
 def hedges_g(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     """Hedges' g of a vs b with its 95% CI (Hedges & Olkin 1985 variance)."""
     na, nb = len(a), len(b)
+    if na < 2 or nb < 2:  # no spread to standardise by: undefined, not zero
+        return math.nan, math.nan, math.nan
     sp = math.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
     if sp == 0:
         return 0.0, 0.0, 0.0
@@ -248,7 +261,10 @@ def hedges_g(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 
 
 def risk_ratio(xa: int, na: int, xb: int, nb: int) -> tuple[float, float, float]:
-    """Risk ratio with a log-normal 95% CI (0.5 added to every cell when one is empty)."""
+    """Risk ratio with a log-normal 95% CI (0.5 added to every cell when one is empty);
+    undefined (NaN) for an empty arm."""
+    if na == 0 or nb == 0:
+        return math.nan, math.nan, math.nan
     if 0 in (xa, xb, na - xa, nb - xb):
         xa, xb, na, nb = xa + 0.5, xb + 0.5, na + 1, nb + 1
     rr = (xa / na) / (xb / nb)
@@ -268,14 +284,35 @@ def _remitted(o: str, e: np.ndarray) -> np.ndarray | None:
 
 
 def analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
-    """trial.json content: per-arm summaries and contrasts against the first arm."""
+    """trial.json content: per-arm summaries and contrasts against the first arm. A statistic
+    an arm is too small for is NaN (null in trial.json) with a warning, not an exception."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # empty or one-person arms: NaN
+        return _analyse(spec, persons)
+
+
+def _analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
     arms = list(spec.arms)
     ok = persons[persons.status == "ok"]
     result: dict[str, Any] = {"name": spec.name, "arms": {}, "contrasts": [],
-                              "failed_persons": int((persons.status != "ok").sum())}
+                              "failed_persons": int((persons.status != "ok").sum()),
+                              "warnings": []}
     for arm in arms:
         d = ok[ok.arm == arm]
-        summary: dict[str, Any] = {"n": int(len(d)), "outcomes": {}}
+        everyone = persons[persons.arm == arm]
+        failed = everyone[everyone.status != "ok"]
+        summary: dict[str, Any] = {"n": int(len(d)), "randomised": int(len(everyone)),
+                                   "failed": int(len(failed)), "outcomes": {}}
+        if len(failed):
+            summary["failure_reasons"] = (failed.status.str.replace(r" at day .*", "",
+                                                                    regex=True)
+                                          .value_counts().to_dict())
+        share = len(failed) / len(everyone) if len(everyone) else 0.0
+        if share > FAILED_WARN_SHARE:
+            result["warnings"].append(
+                f"arm {arm!r}: {len(failed)} of {len(everyone)} persons ({share:.0%}) failed "
+                "to simulate and are excluded from the statistics; the arm's results describe "
+                "the persons the model could simulate, not the arm")
         for o in spec.outcomes:
             if OUTCOMES[o][0] == "binary":
                 summary["outcomes"][o] = {"rate": float(d[o].mean()) if len(d) else 0.0,
@@ -290,6 +327,9 @@ def analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
                 s["responder_rate"] = float(_responded(b, e).mean())
                 s["remission_rate"] = float(_remitted(o, e).mean())
             summary["outcomes"][o] = s
+        if len(d) < 2:
+            result["warnings"].append(f"arm {arm!r}: {len(d)} analysable person(s); spreads "
+                                      "and effect sizes are undefined (null)")
         result["arms"][arm] = summary
     ref = ok[ok.arm == arms[0]]
     for arm in arms[1:]:
@@ -366,19 +406,31 @@ def power_analysis(spec: TrialSpec, persons: pd.DataFrame, target: float = 0.8,
 
 def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | None = None,
               scheduler: str | None = None, power: float | None = None,
-              progress=None) -> tuple[dict[str, Any], pd.DataFrame, Population]:
+              progress=None, overwrite: bool = False
+              ) -> tuple[dict[str, Any], pd.DataFrame, Population]:
     """Sample the population, simulate every arm and analyse; write files if ``out``."""
+    outdir = Path(out) if out else None
+    if outdir:  # a folder holding another run's chunks is refused before any work
+        claim_chunk_dir(outdir, trial_digest(spec), "trial", overwrite)
     pop = population(spec.population.preset, spec.population.n, spec.population.seed,
                      inclusion=spec.population.inclusion or None, diet=spec.diet,
                      parameters=spec.parameters or None)
-    outdir = Path(out) if out else None
-    persons = run_persons(spec, pop, outdir, workers, scheduler, progress)
+    persons = run_persons(spec, pop, outdir, workers, scheduler, progress, overwrite)
     traits = pop.traits.add_prefix("trait_")
     traits["person"] = np.arange(len(traits))
     persons = persons.merge(traits, on="person", how="left")
     result = analyse(spec, persons)
     result["population"] = {"preset": pop.preset, "n": len(pop), "seed": pop.seed,
+                            "screened": pop.screened,
+                            "burn_in_failed": int(len(pop.failed)),
                             "screening_means": pop.screening.mean().round(4).to_dict()}
+    if len(pop.failed):
+        result["population"]["burn_in_failure_reasons"] = (
+            pop.failed.reason.str.replace(r" at day .*| [\d.e+-]+ .*", "", regex=True)
+            .value_counts().to_dict())
+        result["warnings"].append(
+            f"{len(pop.failed)} of {pop.screened} screened persons could not be simulated to "
+            "a baseline (burn-in failure or values outside physiology) and were not recruited")
     result["design"] = {"days": spec.days, "run_in_days": spec.run_in_days,
                         "diet": spec.diet, "rtol": COHORT_RTOL, "error_norm": COHORT_NORM,
                         "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD,
@@ -386,10 +438,10 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
     if power:
         result["power"] = power_analysis(spec, persons, power)
     if outdir:
-        from gutbrain.results.io import write_text_atomic
+        from gutbrain.results.io import to_json, write_text_atomic
 
         tmp = outdir / ".persons.parquet.tmp"
         persons.to_parquet(tmp, index=False)
         os.replace(tmp, outdir / "persons.parquet")
-        write_text_atomic(outdir / "trial.json", json.dumps(result, indent=2))
+        write_text_atomic(outdir / "trial.json", to_json(result))
     return result, persons, pop

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from gutbrain.analysis.population import PRESETS
+from gutbrain.analysis.population import MAX_PERSONS, PRESETS
 from gutbrain.scenario.loader import ScenarioError, format_validation_error, read_document
+from gutbrain.scenario.parameters import check_parameters
 from gutbrain.scenario.presets import DIETS
-from gutbrain.scenario.schema import Intervention
+from gutbrain.scenario.schema import Count, Intervention, Number
 
 OUTCOMES = {
     # id: (kind, description)
@@ -31,13 +41,17 @@ OUTCOMES = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+ARM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
+MAX_TRIAL_DAYS = 3650.0  # ten years of follow-up
 
 
 class PopulationSpec(_Strict):
     preset: str = "general"
-    n: int = Field(gt=0)
-    seed: int = 0
+    n: Count = Field(gt=0, le=MAX_PERSONS)
+    seed: Count = Field(default=0, ge=0)
     inclusion: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("preset")
@@ -67,8 +81,8 @@ class TrialSpec(_Strict):
     name: str = "trial"
     description: str = ""
     population: PopulationSpec
-    days: float = Field(gt=0)
-    run_in_days: float = Field(default=0.0, ge=0)
+    days: Number = Field(gt=0, le=MAX_TRIAL_DAYS)
+    run_in_days: Number = Field(default=0.0, ge=0, le=MAX_TRIAL_DAYS)
     diet: str = "western"
     arms: dict[str, list[Intervention]]
     outcomes: list[str] = Field(min_length=1)
@@ -76,21 +90,13 @@ class TrialSpec(_Strict):
     # or a calibration run); a sampled trait named here is fixed at this value for everyone
     parameters: dict[str, float] = Field(default_factory=dict)
 
-    @field_validator("parameters")
+    @field_validator("parameters", mode="before")
     @classmethod
-    def _parameters(cls, v: dict[str, float]) -> dict[str, float]:
-        from gutbrain.model import build_model
-
-        known = {p.name: p for p in build_model().parameters}
-        for name, value in v.items():
-            if name not in known:
-                raise ValueError(f"parameters.{name}: unknown parameter; expected a model "
-                                 "parameter (see `gutbrain params`)")
-            p = known[name]
-            if not (p.low <= value <= p.high):
-                raise ValueError(f"parameters.{name}: {value} is outside the plausible range "
-                                 f"[{p.low}, {p.high}] {p.unit}")
-        return v
+    def _parameters(cls, v: Any) -> dict[str, float]:
+        if not isinstance(v, dict):
+            raise ValueError("parameters: expected a mapping of model parameter names to "
+                             "numbers")
+        return check_parameters(v, "parameters")
 
     @field_validator("diet")
     @classmethod
@@ -104,7 +110,43 @@ class TrialSpec(_Strict):
     def _arms(cls, v: dict[str, list]) -> dict[str, list]:
         if len(v) < 2:
             raise ValueError("a trial needs at least two arms (the first is the comparator)")
+        for name in v:
+            if not ARM_NAME.match(str(name)) or ".." in str(name):
+                raise ValueError(f"arms.{name}: arm names are 1-64 letters, digits, '_', '-', "
+                                 "'.' or '+' starting with a letter or digit (they label files "
+                                 "and tables), got " + repr(name))
         return v
+
+    @model_validator(mode="after")
+    def _whole(self) -> TrialSpec:
+        """Everything the run needs is checked before the first simulation: every arm as
+        the scenario it becomes (timing against the trial's length), and enough persons for
+        a spread in every arm."""
+        from gutbrain.scenario.schema import Scenario
+
+        for arm, interventions in self.arms.items():
+            shifted = []
+            for iv in interventions:
+                data = iv.model_dump(by_alias=True)
+                for key in ("start_day", "day"):
+                    if key in data:
+                        data[key] = data[key] + self.run_in_days
+                shifted.append(data)
+            try:
+                Scenario.model_validate({"name": arm, "days": self.run_in_days + self.days,
+                                         "diet": self.diet, "interventions": shifted})
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(x) for x in first["loc"] if not str(x)[:1].isupper())
+                msg = first["msg"].removeprefix("Value error, ")
+                raise ValueError(f"arms.{arm}: {where + ': ' if where else ''}{msg} (days are "
+                                 f"counted from randomisation; the trial lasts {self.days:g} "
+                                 "days)") from None
+        if self.population.n < 2 * len(self.arms):
+            raise ValueError(f"population.n: {self.population.n} persons for "
+                             f"{len(self.arms)} arms leaves fewer than 2 per arm; effect sizes "
+                             "need a spread in every arm")
+        return self
 
     @field_validator("outcomes")
     @classmethod
@@ -116,25 +158,6 @@ class TrialSpec(_Strict):
         if len(set(v)) != len(v):
             raise ValueError("an outcome is listed twice")
         return v
-
-
-def _duplicate_keys(node: yaml.Node, path: str = "") -> tuple[str, int] | None:
-    """YAML silently keeps the last of two equal keys; a trial must not lose an arm."""
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for k, v in node.value:
-            if k.value in seen:
-                return f"{path}{k.value}", k.start_mark.line + 1
-            seen.add(k.value)
-            found = _duplicate_keys(v, f"{path}{k.value}.")
-            if found:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            found = _duplicate_keys(v, f"{path}{i}.")
-            if found:
-                return found
-    return None
 
 
 def parse_trial(data: Any, source: str = "<trial>", root: yaml.Node | None = None) -> TrialSpec:
@@ -150,9 +173,4 @@ def parse_trial(data: Any, source: str = "<trial>", root: yaml.Node | None = Non
 def load_trial(path: str | Path) -> TrialSpec:
     path = Path(path)
     data, root = read_document(path, "trial")
-    dup = _duplicate_keys(root) if root is not None else None
-    if dup:
-        key, line = dup
-        raise ScenarioError(f"{path}, line {line}: {key}: duplicated name (each arm and key "
-                            "must be unique)")
     return parse_trial(data, str(path), root)

@@ -14,6 +14,8 @@ from gutbrain.results.io import write_text_atomic
 
 
 def _fmt(x: Any) -> str:
+    if x is None or (isinstance(x, float) and x != x):
+        return "n/a"
     return f"{x:.3g}" if isinstance(x, float) else html.escape(str(x))
 
 
@@ -54,12 +56,18 @@ def write_trial_report(spec: TrialSpec, result: dict[str, Any], persons: pd.Data
     rows = "".join("<tr>" + "".join(
         f"<td>{_fmt(c.get(k, '')) if k != 'ci95' else _fmt(c[k][0]) + ' to ' + _fmt(c[k][1])}"
         "</td>" for k in keys) + "</tr>" for c in result["contrasts"])
-    arms = "".join(f"<li>{html.escape(a)}: n = {v['n']}</li>"
+    arms = "".join(f"<li>{html.escape(a)}: n = {v['n']} analysed"
+                   + (f" ({v['failed']} of {v['randomised']} failed to simulate)"
+                      if v.get("failed") else "") + "</li>"
                    for a, v in result["arms"].items())
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in result.get("warnings", []))
+    if warnings:
+        warnings = ("<div style='border:2px solid #c60;background:#fff4e5;padding:.5em 1em'>"
+                    f"<b>Warnings</b><ul>{warnings}</ul></div>")
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(spec.name)}
 </title><style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1em}}
 td,th{{border:1px solid #ccc;padding:3px 6px;font-size:13px}}table{{border-collapse:collapse}}
-</style></head><body><h1>Virtual trial: {html.escape(spec.name)}</h1>
+</style></head><body><h1>Virtual trial: {html.escape(spec.name)}</h1>{warnings}
 <p>Population <code>{html.escape(spec.population.preset)}</code> (n = {len(persons)}, seed
 {spec.population.seed}), run-in {spec.run_in_days:g} days, follow-up {spec.days:g} days.
 Scores carry visit-to-visit measurement noise; HAM-D/MADRS are severity-band linked to the

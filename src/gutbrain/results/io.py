@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -50,3 +53,27 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     path = Path(path)
     _atomic(path, lambda tmp: Path(tmp).write_text(text))
     return path
+
+
+def json_safe(obj: Any) -> Any:
+    """A copy that strict JSON can hold: NaN and infinities become null (never the bare
+    ``NaN`` that most JSON readers refuse), numpy scalars and arrays plain Python."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        v = float(obj)
+        return v if math.isfinite(v) else None
+    return obj
+
+
+def to_json(obj: Any) -> str:
+    """Strict JSON text (NaN/inf as null), indented."""
+    return json.dumps(json_safe(obj), indent=2, allow_nan=False)
