@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gutbrain.cli_profile import profile_app
+from gutbrain.cli.profile import profile_app
 
 DATA = Path(__file__).resolve().parent / "data" / "profiles"
 runner = CliRunner()

@@ -226,7 +226,7 @@ def test_cli_validate_command(tmp_path):
     import typer
     from typer.testing import CliRunner
 
-    from gutbrain.cli_validate import register
+    from gutbrain.cli.validate import register
 
     app = typer.Typer()
     register(app)

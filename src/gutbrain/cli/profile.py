@@ -6,22 +6,19 @@ one message naming the file, line, column and what was expected; no traceback.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from gutbrain.cli._boundary import fail, guarded, out
+from gutbrain.cli._boundary import say as _say
 
 profile_app = typer.Typer(add_completion=False, no_args_is_help=True,
                           help="Analyse real microbiome profiles: Gut-Brain/Gut Metabolic "
-                               "Modules, guilds, associations.")
-err = Console(stderr=True)
-out = Console()
-F = TypeVar("F", bound=Callable[..., Any])
+                               "Modules, guilds, associations, simulated responses.")
 
 
 class EstimatorChoice(StrEnum):
@@ -57,38 +54,6 @@ class NormalizeChoice(StrEnum):
     mapped = "mapped"
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
-    raise typer.Exit(code)
-
-
-def _guard(fn: F) -> F:
-    """Turn bad input into exit code 2 with the ProfileError message (no traceback)."""
-    from gutbrain.profiles._io import ProfileError
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ProfileError as exc:
-            _fail(_escape(str(exc)))
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            _fail(_escape(f"{exc.filename}: {exc.strerror}"))
-
-    return run  # type: ignore[return-value]
-
-
-def _say(text: str) -> None:
-    """Plain progress/summary line on stdout (no wrapping, no markup, no highlighting)."""
-    out.print(text, soft_wrap=True, markup=False, highlight=False)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
 TableArg = Annotated[Path, typer.Argument(help="profile table (TSV/CSV, MetaPhlAn, BIOM, "
                                                "HUMAnN, PICRUSt2; .gz/.bz2/.xz ok)")]
 FormatOpt = Annotated[FormatChoice, typer.Option("--format", help="input format (auto-detected "
@@ -98,7 +63,7 @@ OrientOpt = Annotated[OrientationChoice, typer.Option(
 
 
 @profile_app.command()
-@_guard
+@guarded
 def modules(
     table: TableArg,
     db: Annotated[Path, typer.Option("--db", help="module database in Omixer format, e.g. "
@@ -170,7 +135,7 @@ def modules(
 
 
 @profile_app.command()
-@_guard
+@guarded
 def guilds(
     table: TableArg,
     out_file: Annotated[Path | None, typer.Option(
@@ -213,7 +178,7 @@ def guilds(
 
 
 @profile_app.command()
-@_guard
+@guarded
 def associate(
     table: TableArg,
     metadata: Annotated[Path, typer.Option("--metadata", help="sample metadata TSV/CSV, one "
@@ -226,8 +191,10 @@ def associate(
     covariates: Annotated[list[str] | None, typer.Option(
         "--covariates", help="adjustment columns, comma-separated or repeated")] = None,
     formula: Annotated[str | None, typer.Option(
-        "--formula", help="statsmodels formula using the word 'feature', e.g. "
-                          "'feature ~ Group + Sex + BMI' (instead of --outcome)")] = None,
+        "--formula", help="model formula using the word 'feature' (instead of --outcome), in "
+                          "gutbrain's grammar (never evaluated as Python): columns or "
+                          "Q(\"name\"), + * : ( ) - 1, C(col), log/log2/log10/log1p/sqrt/exp/"
+                          "center/standardize(col); e.g. 'feature ~ Group + Sex + BMI'")] = None,
     prevalence: Annotated[float, typer.Option(
         "--prevalence", help="keep features present in at least this fraction of samples "
                              "(applied before normalisation)")] = 0.1,
@@ -262,4 +229,42 @@ def associate(
     _say(f"wrote {tsv}\nwrote {rep}")
 
 
-__all__ = ["profile_app"]
+@profile_app.command("responses")
+@guarded
+def responses(
+    table: Annotated[Path, typer.Argument(help="taxonomic table (samples as columns)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+        "gutbrain-responses"),
+    metadata: Annotated[Path | None, typer.Option(help="sample metadata (TSV/CSV)")] = None,
+    sample_column: Annotated[str, typer.Option(help="sample id column")] = "master_ID",
+    group_column: Annotated[str | None, typer.Option(help="group column")] = None,
+) -> None:
+    """Personalise one simulated person per sample and show their responses to a fibre
+    diet and a probiotic (paired against their own control)."""
+    import pandas as pd
+
+    from gutbrain.cli._boundary import prepare_out
+    from gutbrain.report.profile_responses import simulate_responses, write_response_report
+
+    groups = None
+    if metadata is not None and group_column:
+        from gutbrain.profiles.associate import read_metadata
+
+        meta = read_metadata(metadata, sample_column)
+        if group_column not in meta.columns:
+            fail(f"{metadata}: column {group_column!r} not found; expected one of "
+                 f"{', '.join(map(str, meta.columns))}", 2)
+        groups = pd.Series(meta[group_column].to_numpy(),
+                           index=meta.index.astype(str).str.replace("-", "."))
+    prepare_out(out_dir)
+    df = simulate_responses(table)
+    path = write_response_report(df, out_dir, groups, title=table.name)
+    _say(f"responses: {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(profile_app, name="profile",
+                  help="Real microbiome profiles: modules, guilds, associations, responses.")
+
+
+__all__ = ["profile_app", "register"]

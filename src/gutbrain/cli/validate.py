@@ -1,6 +1,6 @@
 """``gutbrain validate``: run the validation targets and print the scorecard.
 
-Registered on the main CLI with ``cli_validate.register(app)``. Exit code 0 whatever the
+Registered on the main CLI with ``gutbrain.cli.validate.register(app)``. Exit code 0 whatever the
 targets' results (a failing or erroring target is a result, not a crash); 1 only when the
 harness itself fails (e.g. a malformed target file); 2 for bad options.
 """

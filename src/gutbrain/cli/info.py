@@ -1,0 +1,155 @@
+"""``gutbrain params | observables | export-sbml | cache``: what the model is, and its files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gutbrain.cli._boundary import fail, guarded, is_piped, out, prepare_file, say
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON (one object per row)")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="print CSV")]
+
+
+def emit_table(columns: list[str], rows: list[list[Any]], as_json: bool, as_csv: bool,
+               title: str | None = None) -> None:
+    """A table as JSON, CSV, a rich table on a terminal, or tab-separated when piped (full
+    width: nothing is wrapped or cut)."""
+    if as_json and as_csv:
+        fail("--json and --csv: choose one", 2)
+    if as_json:
+        sys.stdout.write(json.dumps([dict(zip(columns, r, strict=True)) for r in rows],
+                                    indent=2) + "\n")
+    elif as_csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(rows)
+    elif is_piped():
+        sys.stdout.write("\t".join(columns) + "\n")
+        for r in rows:
+            sys.stdout.write("\t".join(str(x) for x in r) + "\n")
+    else:
+        from rich.table import Table
+
+        table = Table(*columns, title=title)
+        for r in rows:
+            table.add_row(*(str(x) for x in r))
+        out.print(table)
+
+
+@guarded
+def params(
+    module: Annotated[str | None, typer.Option(help="only this module")] = None,
+    kind: Annotated[str | None, typer.Option(help="constant, trait or input")] = None,
+    basis: Annotated[str | None, typer.Option(
+        help="calibrated (names the validation targets it is calibrated against), assumed (no "
+             "target constrains it), reference (cited or definitional) or input")] = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """List every model parameter with value, unit, plausible range, basis and source."""
+    from gutbrain.model import BASES, build_model, calibration_basis
+
+    spec = build_model()
+    modules = [m.name for m in spec.modules]
+    if module is not None and module not in modules:
+        fail(f"--module: unknown module {module!r}; expected one of {', '.join(modules)}", 2)
+    if kind is not None and kind not in ("constant", "trait", "input"):
+        fail(f"--kind: expected one of constant, trait, input, got {kind!r}", 2)
+    if basis is not None and basis not in BASES:
+        fail(f"--basis: expected one of {', '.join(BASES)}, got {basis!r}", 2)
+    machine = as_json or as_csv
+    rows = []
+    for m in spec.modules:
+        if module and m.name != module:
+            continue
+        for p in m.parameters:
+            b = calibration_basis(p)
+            if (kind and p.kind != kind) or (basis and b != basis):
+                continue
+            if machine:
+                rows.append([m.name, p.name, p.value, p.unit, p.low, p.high, p.kind, b,
+                             p.source])
+            else:
+                rows.append([m.name, p.name, f"{p.value:.4g}", p.unit,
+                             f"{p.low:.3g}–{p.high:.3g}", p.kind, b, p.source])
+    cols = (["module", "name", "value", "unit", "low", "high", "kind", "basis", "source"]
+            if machine else ["module", "name", "value", "unit", "range", "kind", "basis",
+                             "source"])
+    emit_table(cols, rows, as_json, as_csv)
+
+
+@guarded
+def observables(as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """List the observables (result columns) with units."""
+    from gutbrain.model import build_model
+
+    spec = build_model()
+    rows = [[o.id, o.unit, m.name, o.description] for m in spec.modules for o in m.observables]
+    emit_table(["id", "unit", "module", "description"], rows, as_json, as_csv)
+
+
+@guarded
+def export_sbml(
+    file: Annotated[Path, typer.Argument(help="SBML file to write")],
+    scenario: Annotated[Path | None, typer.Option(help="embed this scenario as events")] = None,
+) -> None:
+    """Write the model (optionally with a scenario's schedule as events) as SBML L3."""
+    from gutbrain.scenario.loader import load_scenario
+
+    sc = load_scenario(scenario) if scenario is not None else None
+    prepare_file(file, "FILE")
+    from gutbrain.compile.build import compile_model
+    from gutbrain.compile.sbml import write_sbml
+
+    model = compile_model()
+    if sc is None:
+        write_sbml(file, model)
+    else:
+        from gutbrain.engine.single import steady_state
+        from gutbrain.scenario.schedule import build_schedule
+
+        sched = build_schedule(model, sc)
+        y0 = steady_state(model, sched.baseline)
+        write_sbml(file, model, params=sched.baseline, y0=y0, schedule=sched)
+    say(f"SBML: {file}")
+
+
+cache_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                        help="The on-disk cache of generated code and steady states.")
+
+
+@cache_app.command("info")
+@guarded
+def cache_info(as_json: JsonOpt = False) -> None:
+    """Where the cache is, how big, and what it holds."""
+    from gutbrain.compile.cache import cache_info as info
+
+    data = info()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    for key, value in data.items():
+        say(f"{key}: {value}")
+
+
+@cache_app.command("clear")
+@guarded
+def cache_clear() -> None:
+    """Remove gutbrain's cached code and steady states (they are rebuilt when needed)."""
+    from gutbrain.compile.cache import clear_cache
+
+    files, size = clear_cache()
+    say(f"removed {files} files ({size / 1e6:.1f} MB)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(params)
+    app.command()(observables)
+    app.command("export-sbml")(export_sbml)
+    app.add_typer(cache_app, name="cache")

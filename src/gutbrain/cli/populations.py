@@ -1,0 +1,119 @@
+"""``gutbrain trial | cohort``: virtual populations through a trial or a scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gutbrain.cli._boundary import err, fail, guarded, prepare_out, say, warn
+
+OverwriteOpt = Annotated[bool, typer.Option(
+    "--overwrite", help="replace the chunks of another run found in --out (by default a "
+                        "folder holding another run's chunks is refused; this run's chunks "
+                        "are resumed)")]
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
+@guarded
+def trial(
+    spec_file: Annotated[Path, typer.Argument(help="trial spec YAML")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+        "gutbrain-trial"),
+    power: Annotated[float | None, typer.Option(
+        "--power", help="also find n per arm reaching this power (e.g. 0.8)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="run chunks on a local dask cluster with N workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="address of an existing dask scheduler")] = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Run a virtual randomised trial: trial.json, persons.parquet, report.html."""
+    from rich.progress import Progress
+
+    from gutbrain.analysis.trial_spec import load_trial
+
+    if power is not None and not 0 < power < 1:
+        fail(f"--power: expected a probability between 0 and 1, got {power}", 2)
+    if workers is not None and workers <= 0:
+        fail(f"--workers: expected a positive number, got {workers}", 2)
+    spec = load_trial(spec_file)
+    prepare_out(out_dir)
+    from gutbrain.analysis.trial import run_trial
+    from gutbrain.report.trial import write_trial_report
+    from gutbrain.results.io import json_safe
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("compiling (first run only) and screening the population",
+                                 total=None)
+
+        def step(key: str) -> None:
+            progress.update(task, description=f"simulated chunk {key}")
+
+        result, persons, _ = run_trial(spec, out_dir, workers, scheduler, power,
+                                       progress=step, overwrite=overwrite)
+    write_trial_report(spec, result, persons, out_dir / "report.html")
+    for c in json_safe(result["contrasts"]):
+        eff = (f"g = {_fmt(c['hedges_g'])}" if "hedges_g" in c else
+               f"RR = {_fmt(c['risk_ratio'])}")
+        say(f"{c['arm']} vs {c['vs']} · {c['outcome']}: {eff} "
+            f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}]")
+    for name, arm in result["arms"].items():
+        if arm.get("failed"):
+            say(f"arm {name}: {arm['failed']} of {arm['randomised']} persons failed to "
+                "simulate (excluded; reasons in persons.parquet)")
+    for w in result.get("warnings", []):
+        warn(w)
+    if "power" in result:
+        p = result["power"]
+        say(f"power: n per arm {p.get('n_per_arm')} for {p.get('target_power')} "
+            f"({p.get('outcome')})" if p.get("n_per_arm") else f"power: {p.get('note')}")
+    say(f"trial: {out_dir / 'trial.json'}")
+
+
+@guarded
+def cohort(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML or JSON file")],
+    population: Annotated[str, typer.Option(help="population preset")] = "general",
+    n: Annotated[int, typer.Option("--n", help="number of persons")] = 1000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path(
+        "gutbrain-cohort"),
+    every_days: Annotated[float, typer.Option(help="sampling interval in days")] = 1.0,
+    workers: Annotated[int | None, typer.Option(help="local dask workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="dask scheduler address")] = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Simulate a virtual population through a scenario (daily observables to Parquet). The
+    scenario's person overrides and diet apply to every sampled person."""
+    from gutbrain.analysis.population import PRESETS
+    from gutbrain.scenario.loader import load_scenario
+
+    if population not in PRESETS:
+        fail(f"--population: unknown preset {population!r}; expected one of "
+             f"{', '.join(PRESETS)}", 2)
+    if seed < 0:
+        fail(f"--seed: expected 0 or more, got {seed}", 2)
+    if workers is not None and workers <= 0:
+        fail(f"--workers: expected a positive number, got {workers}", 2)
+    sc = load_scenario(scenario)
+    from gutbrain.analysis.cohort import DEFAULT_OBSERVABLES, check_cohort_options, run_cohort
+
+    check_cohort_options(sc, n, every_days, DEFAULT_OBSERVABLES)
+    prepare_out(out_dir)
+    summary = run_cohort(sc, population, n, seed, out_dir, every_days, workers=workers,
+                         scheduler=scheduler, overwrite=overwrite)
+    say(f"cohort: {summary['n']} persons in {summary['chunks']} chunks → {out_dir}"
+        + (f" ({summary['failed']} failed: status and reason in persons.parquet)"
+           if summary["failed"] else ""))
+    for w in summary["warnings"]:
+        warn(w)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(trial)
+    app.command()(cohort)
