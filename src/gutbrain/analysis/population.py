@@ -17,7 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from gutbrain.compile.build import CompiledModel, compile_model
-from gutbrain.engine.batch import implausible, integrate_batch, steady_states
+from gutbrain.engine.batch import implausible, integrate_batch
+from gutbrain.engine.periodic import periodic_steady_states
 from gutbrain.engine.single import Tolerances, steady_state
 from gutbrain.errors import InputError, SolverError
 from gutbrain.scenario.schedule import person_parameters
@@ -211,7 +212,7 @@ def _screen(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
     "ok" or why their burn-in failed (a failed person has no baseline to screen on)."""
     P = _params(model, traits, base, fixed)
     ref = steady_state(model, base, tol=Tolerances(rtol=1e-6))
-    burn = steady_states(model, P, ref, days=200.0, tol=tol)
+    burn = periodic_steady_states(model, P, ref, base, tol).as_batch()
     y = burn.y[:, 0, :]
     reasons = [f"burn-in: {m}" if m != "ok" else m for m in burn.messages(model)]
     if (traits["life_event"] > 0).any():

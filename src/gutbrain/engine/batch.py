@@ -84,7 +84,7 @@ def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.nda
     y_out = np.zeros((n, len(t_out), model.n_states))
     info = np.zeros((n, 4))
     status = np.zeros(n, dtype=np.int64)
-    atol = np.stack([tol.atol(y) for y in y0])
+    atol = tol.atol(y0)
     if bolus.ndim == 2:
         bolus = np.repeat(bolus[None], n, axis=0)
     order = window_order(model, params) if lockstep else np.arange(n)
@@ -115,10 +115,13 @@ def flag_bad_samples(t_out: np.ndarray, y_out: np.ndarray, status: np.ndarray,
     status (3 or 4) with the day and variable of the first bad sample, in place. The solvers
     check every step, but a sample is the contract: a person reported ok has finite,
     bounded values (issue #16: a NaN person must never be counted as healthy)."""
-    for k in np.flatnonzero(status == 0):
+    suspect = np.zeros(len(status), dtype=bool)
+    for a in range(0, len(status), 1024):  # in blocks: the samples may be most of the memory
+        block = y_out[a:a + 1024]
+        # |NaN| <= limit is False, so one comparison finds NaN, inf and runaway values
+        suspect[a:a + 1024] = ~(np.abs(block) <= STATE_LIMIT).all(axis=(1, 2))
+    for k in np.flatnonzero(suspect & (status == 0)):
         yk = y_out[k]
-        if np.isfinite(yk).all() and np.abs(yk).max(initial=0.0) <= STATE_LIMIT:
-            continue
         bad = ~np.isfinite(yk) | (np.abs(np.nan_to_num(yk, nan=np.inf)) > STATE_LIMIT)
         ti, si = np.argwhere(bad)[0]
         status[k] = 3 if not np.isfinite(yk[ti, si]) else 4

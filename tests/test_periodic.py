@@ -1,0 +1,81 @@
+"""Periodic steady states by shooting (issue #18 item 2): the same states a long brute-force
+burn-in reaches, within the cohort tolerance, for ordinary and extreme persons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gutbrain.engine.periodic as periodic
+from gutbrain.analysis.population import _params, cohort_tolerances, sample_traits
+from gutbrain.engine.batch import integrate_batch
+from gutbrain.engine.periodic import periodic_steady_states
+from gutbrain.engine.single import Tolerances, steady_state
+from gutbrain.scenario.schedule import person_parameters
+from gutbrain.scenario.schema import Scenario
+
+
+@pytest.fixture(scope="module")
+def persons(model):
+    base = person_parameters(model, Scenario(name="population"))
+    traits = sample_traits("general", 14, np.random.default_rng(5))
+    traits.loc[0, "transit_d"] = 0.6  # fast transit: a guild near washout
+    traits.loc[1, "inflammatory_gain"] = 4.5
+    traits.loc[1, "stress_level"] = 0.5
+    params = _params(model, traits, base)
+    ref = steady_state(model, base, tol=Tolerances(rtol=1e-6))
+    return base, params, ref
+
+
+def _units(a, b):
+    tol = cohort_tolerances()
+    return np.abs(a - b) / (tol.rtol * np.abs(b) + tol.atol(b))
+
+
+def test_shooting_reaches_the_brute_force_steady_state(model, persons):
+    base, params, ref = persons
+    shot = periodic_steady_states(model, params, ref, base, cohort_tolerances())
+    assert (shot.status == 0).all() and not shot.brute_force.any()
+    assert np.median(shot.iterations) <= 15
+    # brute force from the same start, long enough for the slowest mode (365 d) to die out
+    long = integrate_batch(model, np.array([-3000.0, 0.0]), params[:, None, :],
+                           np.zeros((1, model.n_states)), np.repeat(ref[None], len(params), 0),
+                           np.array([0.0]), Tolerances(rtol=1e-6, norm="max")).y[:, 0]
+    err = _units(shot.y, long)
+    worst = np.unravel_index(err.argmax(), err.shape)
+    assert err.max() < 1.0, (err.max(), model.state_names[worst[1]])
+    # the 200-day burn-in it replaces was tens of tolerances away in the slow states
+    old = integrate_batch(model, np.array([-200.0, 0.0]), params[:, None, :],
+                          np.zeros((1, model.n_states)), np.repeat(ref[None], len(params), 0),
+                          np.array([0.0]), cohort_tolerances()).y[:, 0]
+    assert np.median(_units(old, long).max(axis=1)) > 10
+
+
+def test_a_person_who_does_not_converge_is_finished_by_brute_force(model, persons,
+                                                                 monkeypatch):
+    base, params, ref = persons
+    shot = periodic_steady_states(model, params[:3], ref, base, cohort_tolerances(),
+                                  max_iter=2, fallback_days=50.0)
+    assert shot.brute_force.all() and (shot.status == 0).all()
+    assert (shot.iterations == 2).all()
+
+
+def test_a_failing_person_gets_a_status_and_the_others_do_not_notice(model, persons):
+    base, params, ref = persons
+    bad = params[:4].copy()
+    bad[2, model.param_index("inflammatory_gain")] = np.nan
+    shot = periodic_steady_states(model, bad, ref, base, cohort_tolerances())
+    assert shot.status[2] != 0 and (np.delete(shot.status, 2) == 0).all()
+    good = periodic_steady_states(model, params[:4], ref, base, cohort_tolerances())
+    assert np.allclose(np.delete(shot.y, 2, axis=0), np.delete(good.y, 2, axis=0))
+
+
+def test_sensitivities_are_cached_per_reference(model, persons):
+    base, params, ref = persons
+    a = periodic.sensitivities(model, base, ref, params)
+    b = periodic.sensitivities(model, base, ref, params)
+    assert a is b
+    m, dphi, varied = a
+    assert m.shape == (model.n_states, model.n_states)
+    assert dphi.shape == (len(varied), model.n_states)
+    assert model.param_names.index("transit_d") in varied
