@@ -121,7 +121,8 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
              rtol: float = 1e-6, include_states: bool = False,
              parameters: dict[str, float] | None = None,
              initial_state: np.ndarray | None = None,
-             profile: str | Path | None = None, sample: str | None = None) -> xr.Dataset:
+             profile: str | Path | None = None, sample: str | None = None,
+             check_ranges: bool = True) -> xr.Dataset:
     """Simulate one person through a scenario and return observables sampled every
     ``every_hours`` (xarray Dataset with units and provenance).
 
@@ -129,11 +130,13 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
     ``profile``/``sample`` (or ``person: {profile: FILE, sample: ID}`` in the scenario) make
     the measured sample's guild composition that steady state.
     ``parameters`` overrides model parameters for both burn-in and scenario (research knobs,
-    e.g. ``{"vagal_afferent_gain": 0}``).
+    e.g. ``{"vagal_afferent_gain": 0}``): known names, finite numbers, within each parameter's
+    plausible range or 0 (a mechanism switched off); ``check_ranges=False`` admits values
+    outside the range for experimental set-ups (e.g. a chemostat held at pH 5.5).
     """
     sc = as_scenario(scenario)
     check_run_options(sc, every_hours=every_hours, rtol=rtol)
-    overrides = checked_parameters(parameters)
+    overrides = checked_parameters(parameters, check_ranges=check_ranges)
     model = compile_model()
     p0 = person_parameters(model, sc)
     for name, value in overrides.items():

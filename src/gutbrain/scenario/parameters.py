@@ -1,6 +1,8 @@
 """Parameter overrides given by users (person fields, ``parameters:`` of scenarios and trials,
 the Python API's ``parameters=``): each must be a known model parameter with a finite number
-inside its declared plausible range."""
+inside its declared plausible range, or 0 for a parameter whose range is non-negative: setting
+a gain or rate to 0 switches its mechanism off (vagotomy, no pH effect, no splenic reflex), the
+counterfactual experiments the validation targets and research questions are built on."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from typing import Any
 from gutbrain.errors import InputError
 
 
-def check_parameters(values: Mapping[str, Any], where: str) -> dict[str, float]:
+def check_parameters(values: Mapping[str, Any], where: str, check_ranges: bool = True
+                     ) -> dict[str, float]:
     """The overrides as floats; a ValueError (pydantic) naming ``where.<name>`` otherwise."""
     from gutbrain.model import build_model
 
@@ -30,15 +33,16 @@ def check_parameters(values: Mapping[str, Any], where: str) -> dict[str, float]:
         v = float(value)
         if not math.isfinite(v):
             raise ValueError(f"{where}.{name}: expected a finite number, got {value!r}")
-        if not p.low <= v <= p.high:
+        if check_ranges and not (p.low <= v <= p.high or (v == 0.0 and p.low >= 0.0)):
+            off = " (or 0 to switch it off)" if p.low >= 0.0 else ""
             raise ValueError(f"{where}.{name}: {v:g} is outside the plausible range "
-                             f"[{p.low:g}, {p.high:g}] {p.unit}")
+                             f"[{p.low:g}, {p.high:g}] {p.unit}{off}")
         out[name] = v
     return out
 
 
-def checked_parameters(values: Mapping[str, Any] | None, where: str = "parameters"
-                       ) -> dict[str, float]:
+def checked_parameters(values: Mapping[str, Any] | None, where: str = "parameters",
+                       check_ranges: bool = True) -> dict[str, float]:
     """As check_parameters, raising InputError (for the Python API)."""
     if values is None:
         return {}
@@ -46,6 +50,6 @@ def checked_parameters(values: Mapping[str, Any] | None, where: str = "parameter
         raise InputError(f"{where}: expected a mapping of parameter names to numbers, got "
                          f"{type(values).__name__}")
     try:
-        return check_parameters(values, where)
+        return check_parameters(values, where, check_ranges)
     except ValueError as exc:
         raise InputError(str(exc)) from None

@@ -75,7 +75,8 @@ def simulate_run(spec: dict[str, Any], initial_state: np.ndarray | None = None) 
                   rtol=float(opts.get("rtol", 1e-6)),
                   include_states=bool(opts.get("include_states", False)),
                   parameters={k: float(v) for k, v in (opts.get("parameters") or {}).items()},
-                  initial_state=initial_state)
+                  initial_state=initial_state,
+                  check_ranges=False)  # experimental set-ups: chemostats at a fixed pH, ...
     if initial_state is None:
         _CACHE[key] = ds
         while len(_CACHE) > _CACHE_MAX:
