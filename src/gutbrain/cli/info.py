@@ -120,6 +120,55 @@ def export_sbml(
     say(f"SBML: {file}")
 
 
+@guarded
+def compile_(
+    force: Annotated[bool, typer.Option("--force", help="clear the cache first and build "
+                                                        "everything again")] = False,
+) -> None:
+    """Generate and compile the model and solvers now (once per machine and model version,
+    1-3 minutes), so that the first simulation, trial or cohort starts at once."""
+    import time
+
+    from rich.progress import Progress
+
+    from gutbrain.cli._boundary import err
+
+    if force:
+        from gutbrain.compile.cache import clear_cache
+
+        clear_cache()
+    t0 = time.perf_counter()
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("generating the model code", total=3)
+        from gutbrain.compile.build import compile_model
+
+        model = compile_model()
+        progress.update(task, advance=1, description="compiling the one-person solver "
+                        "(first time: ~30 s)")
+        from gutbrain.engine.single import Tolerances, integrate, steady_state
+        from gutbrain.scenario.schedule import build_schedule
+        from gutbrain.scenario.schema import Scenario
+
+        sc = Scenario(name="compile", days=1.0)
+        sched = build_schedule(model, sc)
+        y0 = steady_state(model, sched.baseline)
+        import numpy as np
+
+        integrate(model, sched, y0, np.array([0.0, 1.0]), Tolerances())
+        progress.update(task, advance=1, description="compiling the batch solvers "
+                        "(first time: ~1 min)")
+        from gutbrain.engine.batch import integrate_batch, observe_batch
+
+        params = np.repeat(sched.params[None], 2, axis=0)
+        for rtol in (1e-6, 3e-4):  # double and single-precision lockstep kernels
+            sol = integrate_batch(model, sched.boundaries, params, sched.bolus,
+                                  np.repeat(y0[None], 2, axis=0), np.array([0.0, 1.0]),
+                                  Tolerances(rtol=rtol, norm="max"))
+        observe_batch(model, sol, sched.boundaries, params)
+        progress.update(task, advance=1)
+    say(f"compiled in {time.perf_counter() - t0:.1f} s (cached for later runs)")
+
+
 cache_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="The on-disk cache of generated code and steady states.")
 
@@ -152,4 +201,5 @@ def register(app: typer.Typer) -> None:
     app.command()(params)
     app.command()(observables)
     app.command("export-sbml")(export_sbml)
+    app.command("compile")(compile_)
     app.add_typer(cache_app, name="cache")

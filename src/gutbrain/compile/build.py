@@ -10,7 +10,7 @@ from types import ModuleType
 import numpy as np
 
 from gutbrain.compile.cache import cache_dir, import_file, load_generated, write_atomic
-from gutbrain.compile.symbolic import spec_digest
+from gutbrain.compile.digest import spec_digest
 from gutbrain.model import build_model
 from gutbrain.model.spec import ModelSpec
 
@@ -77,12 +77,13 @@ def codegen_version() -> str:
     """Hash of the code generator and the maths it emits calls to: generated modules are
     cached by model digest *and* this, so a changed generator never reuses stale code (numba's
     own cache only notices changes to the generated file itself)."""
-    from gutbrain.compile import codegen
-    from gutbrain.engine import vmath
+    import importlib.util
 
     h = hashlib.sha256()
-    for mod in (codegen, vmath):
-        h.update(Path(mod.__file__).read_bytes())
+    for name in ("gutbrain.compile.codegen", "gutbrain.engine.vmath"):
+        spec = importlib.util.find_spec(name)  # the file, without importing sympy or numba
+        assert spec is not None and spec.origin is not None
+        h.update(Path(spec.origin).read_bytes())
     return h.hexdigest()[:8]
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 import sympy as sp
 
+from gutbrain.compile.digest import spec_digest  # noqa: F401 - re-exported
 from gutbrain.model.spec import ModelSpec
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "cos": sp.cos, "sin": sp.sin,
@@ -44,19 +43,6 @@ class SymbolicModel:
     @property
     def observable_ids(self) -> list[str]:
         return [o for o, _ in self.observables]
-
-
-def spec_digest(spec: ModelSpec) -> str:
-    """Stable hash of everything that changes the generated code."""
-    payload = {
-        "species": [(s.name, s.rate) for s in spec.species],
-        "params": [p.name for p in spec.parameters],
-        "assignments": [(a.name, a.expr) for a in spec.assignments],
-        "observables": [(o.id, o.expr) for o in spec.observables],
-    }
-    if spec.step_windows:  # only when present, so models without windows keep their digest
-        payload["step_windows"] = [(w.start, w.length, w.h_max) for w in spec.step_windows]
-    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:16]
 
 
 def _parse(expr: str, symbols: dict[str, sp.Symbol], where: str) -> sp.Expr:
