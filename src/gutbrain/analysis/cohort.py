@@ -56,9 +56,11 @@ def cohort_chunk(scenario_json: str, persons: np.ndarray, params: np.ndarray,
 
 def cohort_population_args(scenario: Scenario) -> dict[str, Any]:
     """What of the scenario's person and diet a cohort applies to every sampled person: the
-    person's preset overrides and parameters are fixed for everyone (over sampled traits),
+    person's preset overrides and the scenario's parameters are fixed for everyone (over
+    sampled traits),
     the diet (a preset or a mapping) is everyone's baseline diet."""
-    return {"diet": scenario.diet, "parameters": scenario.person_overrides() or None}
+    fixed = {**scenario.person_overrides(), **scenario.parameters}
+    return {"diet": scenario.diet, "parameters": fixed or None}
 
 
 def check_cohort_options(scenario: Scenario, n: int, every_days: float,

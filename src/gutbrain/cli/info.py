@@ -97,12 +97,13 @@ def observables(as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
 @guarded
 def export_sbml(
     file: Annotated[Path, typer.Argument(help="SBML file to write")],
-    scenario: Annotated[Path | None, typer.Option(help="embed this scenario as events")] = None,
+    scenario: Annotated[str | None, typer.Option(
+        help="embed this scenario (file or built-in name) as events")] = None,
 ) -> None:
     """Write the model (optionally with a scenario's schedule as events) as SBML L3."""
-    from gutbrain.scenario.loader import load_scenario
+    from gutbrain.scenario.library import resolve_scenario
 
-    sc = load_scenario(scenario) if scenario is not None else None
+    sc = resolve_scenario(scenario) if scenario is not None else None
     prepare_file(file, "FILE")
     from gutbrain.compile.build import compile_model
     from gutbrain.compile.sbml import write_sbml

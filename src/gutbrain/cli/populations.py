@@ -69,15 +69,21 @@ def trial(
     for w in result.get("warnings", []):
         warn(w)
     if "power" in result:
+        from gutbrain.cli.info import emit_table
+        from gutbrain.results.io import to_json, write_text_atomic
+
         p = result["power"]
-        say(f"power: n per arm {p.get('n_per_arm')} for {p.get('target_power')} "
-            f"({p.get('outcome')})" if p.get("n_per_arm") else f"power: {p.get('note')}")
+        write_text_atomic(out_dir / "power.json", to_json(p))
+        rows = [[k, v] for k, v in p.items()]
+        emit_table(["power analysis", "value"], rows, False, False)
+        say(f"power: {out_dir / 'power.json'}")
     say(f"trial: {out_dir / 'trial.json'}")
 
 
 @guarded
 def cohort(
-    scenario: Annotated[Path, typer.Argument(help="scenario YAML or JSON file")],
+    scenario: Annotated[str, typer.Argument(
+        help="scenario file (YAML/JSON) or built-in scenario name (see `gutbrain scenarios`)")],
     population: Annotated[str, typer.Option(help="population preset")] = "general",
     n: Annotated[int, typer.Option("--n", help="number of persons")] = 1000,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
@@ -91,7 +97,7 @@ def cohort(
     """Simulate a virtual population through a scenario (daily observables to Parquet). The
     scenario's person overrides and diet apply to every sampled person."""
     from gutbrain.analysis.population import PRESETS
-    from gutbrain.scenario.loader import load_scenario
+    from gutbrain.scenario.library import resolve_scenario
 
     if population not in PRESETS:
         fail(f"--population: unknown preset {population!r}; expected one of "
@@ -100,7 +106,7 @@ def cohort(
         fail(f"--seed: expected 0 or more, got {seed}", 2)
     if workers is not None and workers <= 0:
         fail(f"--workers: expected a positive number, got {workers}", 2)
-    sc = load_scenario(scenario)
+    sc = resolve_scenario(scenario)
     from gutbrain.analysis.cohort import DEFAULT_OBSERVABLES, check_cohort_options, run_cohort
 
     check_cohort_options(sc, n, every_days, DEFAULT_OBSERVABLES)

@@ -21,8 +21,12 @@ def validate(
                                              "targets")] = None,
     only: Annotated[list[str] | None, typer.Option(
         "--only", help="target id, id prefix, glob or module (repeatable)")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="write results as JSON")]
-    = None,
+    json_path: Annotated[Path | None, typer.Option(
+        "--json", help="write results as JSON to this file ('-': print it instead of the "
+                       "table)")] = None,
+    csv_path: Annotated[Path | None, typer.Option(
+        "--csv", help="write results as CSV to this file ('-': print it instead of the "
+                      "table)")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="write an HTML report with "
                                                    "plots")] = None,
     workers: Annotated[int, typer.Option("--workers", help="worker processes (0 = one per "
@@ -64,12 +68,41 @@ def validate(
         err.print("[yellow]no targets match the selection[/]")
         raise typer.Exit(0)
     t0 = time.perf_counter()
+    to_stdout = str(json_path) == "-" or str(csv_path) == "-"
+    if str(json_path) == "-" and str(csv_path) == "-":
+        err.print("[bold red]error:[/] --json - and --csv -: print one of them")
+        raise typer.Exit(2)
     try:
         results = run_all(targets=targets, workers=workers)
         total = time.perf_counter() - t0
-        print_scorecard(results, out, total_s=total)
+        if not to_stdout:
+            print_scorecard(results, out, total_s=total)
         if json_path is not None:
-            out.print(f"json: {write_json(results, json_path)}")
+            if str(json_path) == "-":
+                import json
+                import sys
+
+                sys.stdout.write(json.dumps([r.to_json() for r in results], indent=2,
+                                            allow_nan=False) + "\n")
+            else:
+                out.print(f"json: {write_json(results, json_path)}")
+        if csv_path is not None:
+            import csv
+            import sys
+
+            rows = [r.to_json() for r in results]
+            cols = ["id", "module", "tier", "status", "value", "window", "unit", "quantity",
+                    "note", "notes", "source"]
+            fh = sys.stdout if str(csv_path) == "-" else open(csv_path, "w", newline="",
+                                                             encoding="utf-8")
+            try:
+                w = csv.DictWriter(fh, cols, extrasaction="ignore", lineterminator="\n")
+                w.writeheader()
+                w.writerows(rows)
+            finally:
+                if fh is not sys.stdout:
+                    fh.close()
+                    out.print(f"csv: {csv_path}")
         if html_path is not None:
             path = write_html(results, html_path, {t.id: t for t in targets}, total_s=total)
             out.print(f"report: {path}")

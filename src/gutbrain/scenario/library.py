@@ -1,21 +1,50 @@
-"""Built-in scenarios of the gut–brain story (the demo), shipped as YAML files."""
+"""Built-in scenarios of the gut–brain story (the demo), shipped as YAML files, and the one
+place that turns a scenario argument (a file or a built-in name) into a Scenario."""
 
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
-from gutbrain.scenario.loader import load_scenario
+from gutbrain.scenario.loader import ScenarioError, load_scenario
 from gutbrain.scenario.schema import Scenario
 
 DEMO_ORDER = ("baseline", "high_fiber", "antibiotic", "probiotic", "prebiotic",
               "chronic_stress", "stress_reduction")
 
 
+def _folder():
+    return resources.files("gutbrain.scenario") / "scenarios"
+
+
+def builtin_names() -> list[str]:
+    """Every shipped scenario, the demo's first in story order."""
+    names = sorted(p.name.removesuffix(".yaml") for p in _folder().iterdir()
+                   if p.name.endswith(".yaml"))
+    return [n for n in DEMO_ORDER if n in names] + [n for n in names if n not in DEMO_ORDER]
+
+
 def builtin_scenario(name: str) -> Scenario:
-    path = resources.files("gutbrain.scenario") / "scenarios" / f"{name}.yaml"
+    path = _folder() / f"{name}.yaml"
     if not path.is_file():
-        raise KeyError(f"no built-in scenario {name!r}; expected one of {', '.join(DEMO_ORDER)}")
+        raise ScenarioError(f"no built-in scenario {name!r}; expected one of "
+                            f"{', '.join(builtin_names())}")
     return load_scenario(str(path))
+
+
+def resolve_scenario(ref: str | Path) -> Scenario:
+    """A scenario file (YAML/JSON) if one exists at ``ref``, else the built-in scenario of
+    that name (``gutbrain scenarios`` lists them)."""
+    path = Path(ref)
+    if path.exists():
+        return load_scenario(path)
+    name = str(ref)
+    if name in builtin_names():
+        return builtin_scenario(name)
+    if path.suffix.lower() in (".yaml", ".yml", ".json") or "/" in name:
+        raise ScenarioError(f"{path}: no such scenario file")
+    raise ScenarioError(f"{name!r}: no such scenario file or built-in scenario; built-in "
+                        f"scenarios: {', '.join(builtin_names())}")
 
 
 def demo_scenarios() -> list[Scenario]:

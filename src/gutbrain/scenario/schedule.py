@@ -13,7 +13,6 @@ import numpy as np
 
 from gutbrain.compile.build import CompiledModel
 from gutbrain.scenario import schema as s
-from gutbrain.scenario.loader import ScenarioError
 from gutbrain.scenario.presets import (
     ANTIBIOTICS,
     DIET_FIELDS,
@@ -53,24 +52,15 @@ class _Change:
 
 
 def person_parameters(model: CompiledModel, scenario: s.Scenario) -> np.ndarray:
-    """Default parameters with the person's preset and overrides applied."""
+    """Default parameters with the person's preset and overrides, the baseline diet, then the
+    scenario's ``parameters`` (research knobs, which win over everything else). Names, types
+    and ranges were checked by the schema (gutbrain.scenario.parameters)."""
     p = model.default_parameters()
     for name, value in scenario.person_overrides().items():
-        try:
-            i = model.param_index(name)
-        except KeyError:
-            raise ScenarioError(f"person.{name}: unknown parameter; expected a model parameter "
-                                "(see `gutbrain params`)") from None
-        spec = model.spec.parameters[i]
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ScenarioError(f"person.{name}: expected a number, got {value!r}") from None
-        if not (spec.low <= value <= spec.high):
-            raise ScenarioError(f"person.{name}: {value} is outside the plausible range "
-                                f"[{spec.low}, {spec.high}] {spec.unit}")
-        p[i] = value
+        p[model.param_index(name)] = float(value)
     for name, value in s.diet_intakes(scenario.diet).items():
+        p[model.param_index(name)] = value
+    for name, value in scenario.parameters.items():
         p[model.param_index(name)] = value
     return p
 

@@ -297,6 +297,19 @@ class Scenario(_Strict):
     seed: Annotated[Count, Field(ge=0)] = 0
     diet: str | DietSpec = "western"
     interventions: list[Intervention] = Field(default_factory=list)
+    # model parameter overrides for burn-in and scenario (research knobs, e.g. a vagotomy:
+    # {vagal_afferent_gain: 0}); range-checked like trial specs' parameters, recorded in the
+    # provenance with the rest of the scenario
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _parameters(cls, v: Any) -> dict[str, float]:
+        if not isinstance(v, dict):
+            raise ValueError("expected a mapping of model parameter names to numbers")
+        from gutbrain.scenario.parameters import check_parameters
+
+        return check_parameters(v, "parameters")
 
     @field_validator("person")
     @classmethod

@@ -19,6 +19,8 @@ from gutbrain.analysis.validation.protocols import run_protocol
 from gutbrain.analysis.validation.targets import Target, load_targets
 
 STATUSES = ("pass", "fail", "error", "skipped")
+NO_FAILURE_NOTE = ("no explanation recorded: a failing target must say why (failure_note in "
+                   "its YAML)")
 
 
 @dataclass
@@ -35,6 +37,7 @@ class TargetResult:
     quantity: str = ""
     unit: str = ""
     source: str = ""
+    notes: str = ""  # the target's own notes: where the window comes from, caveats
     detail: str = ""
     plot: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -54,7 +57,8 @@ def run_target(target: Target) -> TargetResult:
     missing reference data becomes ``skipped``."""
     t0 = time.perf_counter()
     common = dict(id=target.id, module=target.module, tier=target.tier, window=target.window,
-                  quantity=target.quantity, unit=target.unit, source=target.source)
+                  quantity=target.quantity, unit=target.unit, source=target.source,
+                  notes=" ".join(target.notes.split()))
     try:
         runs = run_protocol(target.protocol)
         ctx = Context(runs=runs, data=target.data)
@@ -65,6 +69,8 @@ def run_target(target: Target) -> TargetResult:
         else:
             passed = target.contains(value)
             status, note = ("pass" if passed else "fail"), ""
+        if status == "fail":
+            note = "; ".join(filter(None, [note, target.failure_note.strip() or NO_FAILURE_NOTE]))
         return TargetResult(value=value, passed=passed, status=status, note=note,
                             runtime_s=time.perf_counter() - t0, detail=out.detail,
                             plot=out.plot, **common)

@@ -48,6 +48,9 @@ class Target(BaseModel):
     source: str = Field(min_length=1)
     tier: Literal["anchor", "soft"]
     notes: str = ""
+    # why the model fails this target today (mechanism missing, source disagreement, ...):
+    # reported with the result while it fails, so a failing target always says why
+    failure_note: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
     path: str | None = Field(default=None, exclude=True)
 
