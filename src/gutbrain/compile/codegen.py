@@ -454,8 +454,8 @@ def generate_source(model: SymbolicModel) -> str:
     tmp = 0
     for a, e in model.assignments:
         d: dict[sp.Symbol, list[str]] = {}
-        for s in e.free_symbols:
-            if s in state_set:
+        for s in sorted(e.free_symbols, key=str):  # sets iterate in hash order: sort, so
+            if s in state_set:  # that the generated text is the same in every process
                 d.setdefault(s, []).append(pr.doprint(sp.diff(e, s).xreplace(ren)))
             elif s in deriv and deriv[s]:
                 pname = f"q{tmp}"
@@ -473,7 +473,7 @@ def generate_source(model: SymbolicModel) -> str:
     entries: list[str] = []
     for i, r in enumerate(model.rates):
         d = {}
-        for s in r.free_symbols:
+        for s in sorted(r.free_symbols, key=str):
             if s in state_set:
                 d.setdefault(s, []).append(pr.doprint(sp.diff(r, s).xreplace(ren)))
             elif s in deriv and deriv[s]:
