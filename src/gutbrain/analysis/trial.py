@@ -189,7 +189,88 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
             row[f"{o}_baseline"] = float(vals[0])
             row[f"{o}_end"] = float(vals[1])
         rows.append(row)
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    df.attrs[TIME_COURSE] = chunk_time_course(spec, t[idx["daily"]], obs_all[:, idx["daily"]],
+                                              col, sol.status == 0)
+    return df
+
+
+# ---- per-arm time courses of the score outcomes (for the report) --------------------------
+# A chunk carries, in its table's attrs (kept in its Parquet file, so resumed runs have them),
+# the count, daily mean and sum of squared deviations (M2) of each score outcome over its
+# simulated persons; run_persons pools the chunks of an arm (Chan et al. parallel variance).
+# Values are the noise-free model scores at midnight (no visit noise): the trajectory of the
+# arm, not of its recorded visits. Every person's series is not kept.
+TIME_COURSE = "time_course"
+
+
+def _score_values(o: str, daily: np.ndarray, col: dict[str, int]) -> np.ndarray:
+    """Noise-free daily values of a score outcome (persons x days)."""
+    phq = daily[..., col["phq9"]]
+    if o == "gad7":
+        return daily[..., col["gad7"]]
+    if o in ("hamd17", "madrs"):
+        return _link(phq, HAMD_KNOTS if o == "hamd17" else MADRS_KNOTS)
+    return phq
+
+
+def chunk_time_course(spec: TrialSpec, t: np.ndarray, daily: np.ndarray,
+                      col: dict[str, int], ok: np.ndarray) -> dict[str, Any]:
+    """n, mean and M2 per day of each score outcome over the chunk's simulated persons."""
+    scores = [o for o in spec.outcomes if OUTCOMES[o][0] == "score"]
+    out: dict[str, Any] = {"day": (t - spec.run_in_days).tolist(), "n": int(ok.sum()),
+                           "outcomes": {}}
+    for o in scores:
+        v = _score_values(o, daily[ok], col)
+        mean = v.mean(axis=0) if len(v) else np.zeros(len(t))
+        out["outcomes"][o] = {"mean": mean.tolist(),
+                              "m2": ((v - mean) ** 2).sum(axis=0).tolist()}
+    return out
+
+
+def pool_time_courses(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Pool chunk time courses of one arm into daily mean and SD (None if a chunk lacks one,
+    e.g. chunks resumed from a run written before time courses existed)."""
+    if not parts or any(not p for p in parts):
+        return None
+    n = 0
+    pooled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for p in parts:
+        nb = p["n"]
+        if nb == 0:
+            continue
+        for o, v in p["outcomes"].items():
+            mb, m2b = np.asarray(v["mean"], dtype=float), np.asarray(v["m2"], dtype=float)
+            if n == 0:
+                pooled[o] = (mb, m2b)
+                continue
+            ma, m2a = pooled[o]
+            delta = mb - ma
+            pooled[o] = (ma + delta * nb / (n + nb), m2a + m2b + delta**2 * n * nb / (n + nb))
+        n += nb
+    empty = [None] * len(parts[0]["day"])
+    return {"n": n, "outcomes": {
+        o: {"mean": pooled[o][0].round(4).tolist() if n else empty,
+            "sd": np.sqrt(pooled[o][1] / (n - 1)).round(4).tolist() if n > 1 else empty}
+        for o in parts[0]["outcomes"]}}
+
+
+def arm_time_courses(frames: list[pd.DataFrame]) -> dict[str, Any] | None:
+    """trial.json ``time_course``: days from randomisation and, per arm, the daily mean and
+    SD of each score outcome."""
+    by_arm: dict[str, list[dict[str, Any]]] = {}
+    day = None
+    for f in frames:
+        tc = f.attrs.get(TIME_COURSE)
+        if not len(f):
+            continue
+        by_arm.setdefault(str(f.arm.iloc[0]), []).append(tc)
+        day = day or (tc or {}).get("day")
+    arms = {arm: pool_time_courses(parts) for arm, parts in by_arm.items()}
+    if day is None or any(v is None for v in arms.values()):
+        return None
+    return {"day": day, "basis": "noise-free model score at midnight, mean and SD across "
+            "the arm's simulated persons (no visit noise)", "arms": arms}
 
 
 def _longest_run(mask: np.ndarray) -> int:
@@ -241,8 +322,10 @@ def run_persons(spec: TrialSpec, pop: Population, out: Path | None = None,
     frames = run_chunks(_chunk, tasks, out, workers, scheduler, progress,
                         digest=trial_digest(spec) if out else None, what="trial",
                         overwrite=overwrite)
-    df = pd.concat(frames, ignore_index=True)
-    return df.sort_values("person").reset_index(drop=True)
+    course = arm_time_courses(frames)
+    df = pd.concat(frames, ignore_index=True).sort_values("person").reset_index(drop=True)
+    df.attrs = {TIME_COURSE: course} if course else {}
+    return df
 
 
 # ---- statistics -------------------------------------------------------------------------
@@ -416,10 +499,13 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
                      inclusion=spec.population.inclusion or None, diet=spec.diet,
                      parameters=spec.parameters or None)
     persons = run_persons(spec, pop, outdir, workers, scheduler, progress, overwrite)
+    course = persons.attrs.pop(TIME_COURSE, None)
     traits = pop.traits.add_prefix("trait_")
     traits["person"] = np.arange(len(traits))
     persons = persons.merge(traits, on="person", how="left")
     result = analyse(spec, persons)
+    if course:
+        result[TIME_COURSE] = course
     result["population"] = {"preset": pop.preset, "n": len(pop), "seed": pop.seed,
                             "screened": pop.screened,
                             "burn_in_failed": int(len(pop.failed)),

@@ -1,16 +1,24 @@
-"""HTML report of a virtual trial: change distributions, responders, contrasts."""
+"""HTML report of a virtual trial: per-arm table, time courses by arm, change distributions,
+responders, contrasts. All numbers come from trial.json (``result``) and persons.parquet."""
 
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from gutbrain.analysis.trial_spec import OUTCOMES, TrialSpec
+from gutbrain.report import plain
+from gutbrain.report.page import figure_div, page
 from gutbrain.results.io import write_text_atomic
+
+ARM_COLORS = ("#666666", "#1f5fa8", "#c0392b", "#27ae60", "#8e44ad", "#d08a00", "#17a589")
+BAND_COLORS = ("#e6f4ea", "#fdf7dc", "#fdebd3", "#fbdcd0", "#f6cccc")
 
 
 def _fmt(x: Any) -> str:
@@ -19,61 +27,177 @@ def _fmt(x: Any) -> str:
     return f"{x:.3g}" if isinstance(x, float) else html.escape(str(x))
 
 
+def _msd(mean: float | None, sd: float | None) -> str:
+    """'12.3 ± 4.5' (n/a for undefined statistics)."""
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "n/a"
+    if sd is None or (isinstance(sd, float) and math.isnan(sd)):
+        return f"{mean:.2f}"
+    return f"{mean:.2f} ± {sd:.2f}"
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def arm_table(spec: TrialSpec, result: dict[str, Any]) -> str:
+    """Per arm: persons randomised, analysed and failed; per outcome and arm: baseline, end
+    and change as mean ± SD (score outcomes with responder and remission rates)."""
+    arms = result["arms"]
+    head = "<tr><th>arm</th><th>randomised</th><th>analysed</th><th>failed to simulate</th></tr>"
+    rows = "".join(
+        f"<tr><td>{html.escape(a)}</td><td class='num'>{v.get('randomised', v['n'])}</td>"
+        f"<td class='num'>{v['n']}</td><td class='num'>{v.get('failed', 0)}</td></tr>"
+        for a, v in arms.items())
+    out = [f"<table class='arms'>{head}{rows}</table>"]
+    cont = ("<tr><th>outcome</th><th>arm</th><th>baseline</th><th>end</th><th>change</th>"
+            "<th>responders (≥50% fall)</th><th>remission</th></tr>")
+    body = []
+    for o in spec.outcomes:
+        if OUTCOMES[o][0] == "binary":
+            continue
+        for k, (a, v) in enumerate(arms.items()):
+            s = v["outcomes"].get(o, {})
+            name = f"<td rowspan={len(arms)}>{html.escape(OUTCOMES[o][1])}</td>" if k == 0 \
+                else ""
+            resp = s.get("responder_rate")
+            rem = s.get("remission_rate")
+            body.append(
+                f"<tr>{name}<td>{html.escape(a)}</td>"
+                f"<td class='num'>{_msd(s.get('baseline_mean'), s.get('baseline_sd'))}</td>"
+                f"<td class='num'>{_msd(s.get('end_mean'), s.get('end_sd'))}</td>"
+                f"<td class='num'>{_msd(s.get('change_mean'), s.get('change_sd'))}</td>"
+                f"<td class='num'>{'' if resp is None else f'{resp:.0%}'}</td>"
+                f"<td class='num'>{'' if rem is None else f'{rem:.0%}'}</td></tr>")
+    if body:
+        out.append(f"<table class='outcomes'>{cont}{''.join(body)}</table>")
+    binary = [o for o in spec.outcomes if OUTCOMES[o][0] == "binary"]
+    if binary:
+        rows = "".join(
+            f"<tr><td>{html.escape(OUTCOMES[o][1])}</td><td>{html.escape(a)}</td>"
+            f"<td class='num'>{v['outcomes'][o]['events']} of {v['n']} "
+            f"({v['outcomes'][o]['rate']:.0%})</td></tr>"
+            for o in binary for a, v in arms.items())
+        out.append("<table class='binary'><tr><th>outcome</th><th>arm</th><th>events</th></tr>"
+                   f"{rows}</table>")
+    return "".join(out)
+
+
+def time_course_figure(spec: TrialSpec, course: dict[str, Any], outcome: str) -> go.Figure:
+    """Mean ± SD of a score outcome by day for every arm; day 0 is randomisation."""
+    day = np.asarray(course["day"], dtype=float)
+    fig = go.Figure()
+    values = []
+    for k, arm in enumerate(spec.arms):
+        arm_course = course["arms"].get(arm)
+        if not arm_course or outcome not in arm_course["outcomes"]:
+            continue
+        tc = arm_course["outcomes"][outcome]
+        mean = np.array([np.nan if v is None else v for v in tc["mean"]], dtype=float)
+        sd = np.array([np.nan if v is None else v for v in tc["sd"]], dtype=float)
+        color = ARM_COLORS[k % len(ARM_COLORS)]
+        values.append(mean + np.nan_to_num(sd))
+        values.append(mean - np.nan_to_num(sd))
+        fig.add_trace(go.Scatter(x=np.concatenate([day, day[::-1]]),
+                                 y=np.concatenate([mean + sd, (mean - sd)[::-1]]),
+                                 fill="toself", fillcolor=_rgba(color, 0.15),
+                                 line={"width": 0}, hoverinfo="skip", legendgroup=arm,
+                                 showlegend=False, name=f"{arm} ± SD"))
+        fig.add_trace(go.Scatter(x=day, y=mean, name=f"{arm} (n = {arm_course['n']})",
+                                 legendgroup=arm, line={"color": color, "width": 2},
+                                 hovertemplate="day %{x:.0f}: %{y:.1f}"))
+    if outcome in plain.SCALES:
+        lo, hi = plain.score_range(outcome, values)
+        for (y0, y1, name), color in zip(plain.visible_bands(outcome, hi), BAND_COLORS,
+                                         strict=False):
+            fig.add_hrect(y0=y0, y1=y1, fillcolor=color, line_width=0,
+                          layer="below", annotation_text=name,
+                          annotation_position="top left",
+                          annotation_font={"size": 10, "color": "#777"})
+    else:
+        lo, hi = plain.y_range(values)
+    if spec.run_in_days > 0:
+        fig.add_vrect(x0=-spec.run_in_days, x1=0, fillcolor="#999", opacity=0.12,
+                      line_width=0, layer="below", annotation_text="run-in",
+                      annotation_position="top right")
+    fig.add_vline(x=0, line={"color": "#555", "dash": "dot", "width": 1})
+    fig.update_layout(height=360, template="plotly_white", margin={"t": 40, "b": 40},
+                      title=f"{OUTCOMES[outcome][1].split(',')[0]}: arm mean ± SD by day "
+                            "(noise-free model score)",
+                      xaxis_title="days from randomisation", yaxis={"range": [lo, hi]},
+                      hovermode="x unified")
+    return fig
+
+
 def write_trial_report(spec: TrialSpec, result: dict[str, Any], persons: pd.DataFrame,
                        path: str | Path) -> Path:
     ok = persons[persons.status == "ok"]
+    arms_list = list(spec.arms)
+    scores = [o for o in spec.outcomes if OUTCOMES[o][0] == "score"]
+    course = result.get("time_course")
+    courses = []
+    if scores and course:
+        courses = [figure_div(time_course_figure(spec, course, o), f"fig-course-{o}")
+                   for o in scores]
+    elif scores:
+        courses = ["<p>Time courses are not available for this run (its chunks were written "
+                   "by a version that did not record them).</p>"]
     parts = []
-    first = True
     for o in spec.outcomes:
         fig = go.Figure()
         if OUTCOMES[o][0] == "binary":
             rates = [result["arms"][a]["outcomes"][o]["rate"] for a in spec.arms]
-            fig.add_trace(go.Bar(x=list(spec.arms), y=rates))
-            fig.update_layout(title=f"{o}: share of persons", yaxis_range=[0, 1])
+            fig.add_trace(go.Bar(x=arms_list, y=rates))
+            fig.update_layout(title=f"{OUTCOMES[o][1]}: share of persons", yaxis_range=[0, 1])
         else:
-            for arm in spec.arms:
+            for k, arm in enumerate(spec.arms):
                 d = ok[ok.arm == arm]
                 fig.add_trace(go.Violin(y=d[f"{o}_end"] - d[f"{o}_baseline"], name=arm,
-                                        box_visible=True, meanline_visible=True, points=False))
-            fig.update_layout(title=f"{o}: change from baseline ({OUTCOMES[o][1]})")
-        fig.update_layout(height=340, margin={"t": 40, "b": 30})
-        parts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if first else False))
-        first = False
-    scores = [o for o in spec.outcomes if OUTCOMES[o][0] == "score"]
+                                        box_visible=True, meanline_visible=True, points=False,
+                                        line_color=ARM_COLORS[k % len(ARM_COLORS)]))
+            fig.update_layout(title=f"{OUTCOMES[o][1]}: change from baseline to end")
+        fig.update_layout(height=340, margin={"t": 40, "b": 30}, template="plotly_white")
+        parts.append(figure_div(fig, f"fig-{o}"))
     if scores:
         fig = go.Figure()
-        for arm in spec.arms:
+        for k, arm in enumerate(spec.arms):
             out = result["arms"][arm]["outcomes"]
             fig.add_trace(go.Bar(name=arm, x=[f"{o} responders" for o in scores] +
                                  [f"{o} remission" for o in scores],
                                  y=[out[o]["responder_rate"] for o in scores] +
-                                   [out[o]["remission_rate"] for o in scores]))
+                                   [out[o]["remission_rate"] for o in scores],
+                                 marker_color=ARM_COLORS[k % len(ARM_COLORS)]))
         fig.update_layout(barmode="group", height=340, title="responders (>=50% reduction) "
-                          "and remission", margin={"t": 40, "b": 30})
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=False))
+                          "and remission", margin={"t": 40, "b": 30}, template="plotly_white",
+                          yaxis_range=[0, 1])
+        parts.append(figure_div(fig, "fig-responders"))
     keys = ["arm", "vs", "outcome", "mean_difference", "hedges_g", "risk_ratio", "ci95",
             "p_value"]
     rows = "".join("<tr>" + "".join(
         f"<td>{_fmt(c.get(k, '')) if k != 'ci95' else _fmt(c[k][0]) + ' to ' + _fmt(c[k][1])}"
         "</td>" for k in keys) + "</tr>" for c in result["contrasts"])
-    arms = "".join(f"<li>{html.escape(a)}: n = {v['n']} analysed"
-                   + (f" ({v['failed']} of {v['randomised']} failed to simulate)"
-                      if v.get("failed") else "") + "</li>"
-                   for a, v in result["arms"].items())
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in result.get("warnings", []))
     if warnings:
-        warnings = ("<div style='border:2px solid #c60;background:#fff4e5;padding:.5em 1em'>"
-                    f"<b>Warnings</b><ul>{warnings}</ul></div>")
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(spec.name)}
-</title><style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:1em}}
-td,th{{border:1px solid #ccc;padding:3px 6px;font-size:13px}}table{{border-collapse:collapse}}
-</style></head><body><h1>Virtual trial: {html.escape(spec.name)}</h1>{warnings}
+        warnings = f"<div class='warn'><b>Warnings</b><ul>{warnings}</ul></div>"
+    basis = html.escape(course["basis"]) if course else ""
+    body = f"""<h1>Virtual trial: {html.escape(spec.name)}</h1>{warnings}
 <p>Population <code>{html.escape(spec.population.preset)}</code> (n = {len(persons)}, seed
 {spec.population.seed}), run-in {spec.run_in_days:g} days, follow-up {spec.days:g} days.
 Scores carry visit-to-visit measurement noise; HAM-D/MADRS are severity-band linked to the
 latent PHQ-9. Everyday stress varies weekly; all arms receive the same non-specific care.
-Failed persons: {result['failed_persons']}.</p><ul>{arms}</ul>
-<h2>Contrasts against {html.escape(list(spec.arms)[0])}</h2>
+Failed persons: {result['failed_persons']}. These are simulated persons: the trial shows
+what the model predicts for a population like this, not what a real trial would find.</p>
+<h2>Arms</h2>{arm_table(spec, result)}
+<p class='caption'>Baseline is the visit at randomisation, end the last visit; mean ± SD over
+the analysed persons of each arm (the values in trial.json <code>arms</code>).</p>
+<h2>Time courses by arm</h2>
+<p class='caption'>Lines: arm mean; bands: ± 1 SD across persons; {basis}. Day 0 is
+randomisation; the grey area before it is the run-in. PHQ-9 and GAD-7 panels show their
+severity bands.</p>
+{''.join(courses)}
+<h2>Contrasts against {html.escape(arms_list[0])}</h2>
 <table><tr>{''.join(f'<th>{k}</th>' for k in keys)}</tr>{rows}</table>
-{''.join(parts)}</body></html>"""
-    return write_text_atomic(path, page)
+<h2>Distributions</h2>
+{''.join(parts)}"""
+    return write_text_atomic(path, page(f"Virtual trial: {spec.name}", body))
