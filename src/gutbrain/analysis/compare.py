@@ -7,6 +7,7 @@ interventions did.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -26,28 +27,11 @@ def default_reference(scenario: Scenario) -> Scenario:
                                        "interventions": []})
 
 
-def largest_effect_window(scenario: xr.Dataset, reference: xr.Dataset, var: str = "phq9",
-                          width: float | None = None) -> tuple[float, float]:
-    """The window (``width`` days, default an eighth of the run, at least 7) over which the
-    daily-mean difference of ``var`` between the runs is largest in size: an effect that
-    peaks and fades (an antibiotic course, a stress episode) is measured at its peak, not at
-    the end of the run."""
-    end = float(min(scenario.day.max(), reference.day.max()))
-    width = min(end, max(7.0, end / 8.0)) if width is None else min(width, end)
-    days, a = daily_means(scenario.sel(day=slice(0, end)), var)
-    _, b = daily_means(reference.sel(day=slice(0, end)), var)
-    n = len(days)
-    k = max(1, min(n, int(round(width))))
-    diff = np.abs(np.convolve(a[:n] - b[:n], np.ones(k) / k, mode="valid"))
-    start = float(days[int(np.argmax(diff))]) if diff.size else 0.0
-    return (start, min(end, start + width))
-
-
 def _window(a: xr.Dataset, b: xr.Dataset, window: tuple[float, float] | None
             ) -> tuple[float, float]:
     end = float(min(a.day.max(), b.day.max()))
     if window is None:
-        return largest_effect_window(a, b)
+        return score_window(a, b, "phq9")
     lo, hi = float(window[0]), float(window[1])
     if not (0.0 <= lo < hi <= end + 1e-9):
         from gutbrain.errors import InputError
@@ -61,7 +45,7 @@ def compare_runs(scenario: xr.Dataset, reference: xr.Dataset,
                  window: tuple[float, float] | None = None,
                  observables: tuple[str, ...] = KEY_OBSERVABLES) -> dict[str, Any]:
     """Means of key observables in both runs over ``window`` (default the window of the
-    largest PHQ-9 difference, largest_effect_window), their difference and relative change,
+    largest PHQ-9 difference, score_window), their difference and relative change,
     and the pathway attribution of the PHQ-9 and GAD-7 difference (analysis.explain)."""
     win = _window(scenario, reference, window)
     sel = {"day": slice(*win)}
@@ -95,10 +79,40 @@ def explanation_dict(ex: Any) -> dict[str, Any]:
     }
 
 
-def daily_means(ds: xr.Dataset, var: str) -> tuple[np.ndarray, np.ndarray]:
-    """Day numbers and daily means of one observable (for plots)."""
-    days, which = np.unique(np.floor(ds.day.values + 1e-9), return_inverse=True)
-    sums = np.bincount(which, weights=ds[var].values)
-    counts = np.bincount(which)
-    full = counts >= 0.5 * counts.max()  # the end sample alone is no day's mean (midnight)
-    return days[full], sums[full] / counts[full]
+def daily_means(da: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-day means of a sub-daily series: (day, mean); an incomplete last day (the
+    single sample at the end of a run) is dropped so it does not pose as a daily mean."""
+    days = np.floor(np.asarray(da.day.values, dtype=float) + 1e-9).astype(int)
+    vals = np.asarray(da.values, dtype=float)
+    d0 = int(days.min())
+    counts = np.bincount(days - d0)
+    sums = np.bincount(days - d0, weights=vals)
+    full = np.flatnonzero(counts == counts.max())
+    return (full + d0).astype(float), sums[full] / counts[full]
+
+
+def largest_effect_window(days: Sequence[float] | np.ndarray, diff: Sequence[float] | np.ndarray,
+                          width: int = 14) -> tuple[float, float]:
+    """The ``width``-day window (whole days) where the mean difference is largest in size.
+
+    ``days`` are the first days of consecutive whole days and ``diff`` the daily mean
+    difference scenario − reference. Ties go to the earliest window, so an effect that is
+    flat after its rise is reported where it is first reached; a run shorter than ``width``
+    is one window."""
+    d = np.asarray(diff, dtype=float)
+    t = np.asarray(days, dtype=float)
+    if len(d) <= width:
+        return float(t[0]), float(t[-1] + 1)
+    sums = np.convolve(d, np.ones(width), "valid") / width
+    size = np.round(np.abs(sums), 9)  # solver noise does not decide between equal windows
+    k = int(np.argmax(size))
+    return float(t[k]), float(t[k] + width)
+
+
+def score_window(scenario: xr.Dataset, reference: xr.Dataset, var: str,
+                 width: int = 14) -> tuple[float, float]:
+    """The window of the largest difference of ``var`` between two runs (daily means)."""
+    days, s = daily_means(scenario[var])
+    days_r, r = daily_means(reference[var])
+    n = min(len(s), len(r))
+    return largest_effect_window(days[:n], s[:n] - r[:n], width)

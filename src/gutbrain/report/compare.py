@@ -39,7 +39,7 @@ def write_compare_html(path: str | Path, result: dict[str, Any], scenario: xr.Da
         r, c = divmod(k, 4)
         for ds, label, color, dash in ((reference, names[1], "#888", "dash"),
                                        (scenario, names[0], "#1f77b4", "solid")):
-            x, y = daily_means(ds, var)
+            x, y = daily_means(ds[var])
             fig.add_trace(go.Scatter(x=x, y=y, name=label, legendgroup=label,
                                      showlegend=(k == 0), line={"color": color, "dash": dash}),
                           row=r + 1, col=c + 1)

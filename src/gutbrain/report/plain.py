@@ -14,6 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from gutbrain.analysis.compare import (  # noqa: F401 - re-exported
+    daily_means,
+    largest_effect_window,
+    score_window,
+)
 from gutbrain.analysis.explain import Explanation
 from gutbrain.scenario.schema import Scenario
 
@@ -131,45 +136,6 @@ def change_sentence(score: str, reference: float, scenario: float,
     else:
         verdict = f"well below the {mcid}"
     return f"{scale.name} {verb} {size:.1f} points ({values}): {verdict}."
-
-
-def daily_means(da: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
-    """Whole-day means of a sub-daily series: (day, mean); an incomplete last day (the
-    single sample at the end of a run) is dropped so it does not pose as a daily mean."""
-    days = np.floor(np.asarray(da.day.values, dtype=float) + 1e-9).astype(int)
-    vals = np.asarray(da.values, dtype=float)
-    d0 = int(days.min())
-    counts = np.bincount(days - d0)
-    sums = np.bincount(days - d0, weights=vals)
-    full = np.flatnonzero(counts == counts.max())
-    return (full + d0).astype(float), sums[full] / counts[full]
-
-
-def largest_effect_window(days: Sequence[float] | np.ndarray, diff: Sequence[float] | np.ndarray,
-                          width: int = 14) -> tuple[float, float]:
-    """The ``width``-day window (whole days) where the mean difference is largest in size.
-
-    ``days`` are the first days of consecutive whole days and ``diff`` the daily mean
-    difference scenario − reference. Ties go to the earliest window, so an effect that is
-    flat after its rise is reported where it is first reached; a run shorter than ``width``
-    is one window."""
-    d = np.asarray(diff, dtype=float)
-    t = np.asarray(days, dtype=float)
-    if len(d) <= width:
-        return float(t[0]), float(t[-1] + 1)
-    sums = np.convolve(d, np.ones(width), "valid") / width
-    size = np.round(np.abs(sums), 9)  # solver noise does not decide between equal windows
-    k = int(np.argmax(size))
-    return float(t[k]), float(t[k] + width)
-
-
-def score_window(scenario: xr.Dataset, reference: xr.Dataset, var: str,
-                 width: int = 14) -> tuple[float, float]:
-    """The window of the largest difference of ``var`` between two runs (daily means)."""
-    days, s = daily_means(scenario[var])
-    days_r, r = daily_means(reference[var])
-    n = min(len(s), len(r))
-    return largest_effect_window(days[:n], s[:n] - r[:n], width)
 
 
 def drive_window(scenario: xr.Dataset, reference: xr.Dataset, score: str,
