@@ -6,13 +6,17 @@ The model states units as free text on each species, parameter, assignment and o
 into a ``Unit``: a factor times integer (or, after a square root, fractional) powers of the
 SBML base kinds mole, gram, litre, second and item, so that unit strings the model writes
 differently ("1/(g/d)" and "d/g") compare equal and conversions (pg/mL = ng/L) are exact.
-An unknown word raises ``UnitError``: a new unit string in the model fails the export and its
-test instead of being written as "dimensionless".
+Counts (cells, CFU, servings) are SBML's ``item``; pH, logit, nats, scores and international
+units are pure numbers. An unknown word raises ``UnitError``: a new unit string in the model
+fails the export and its test instead of being written as "dimensionless". Three unit strings
+of the model do not say what its expressions use them as; ``UNIT_CORRECTIONS`` writes the
+corrected unit (and why, in the element's notes) without touching the model file.
 
 Numbers in formulas. SBML asks for the unit of every number in every formula; the model's
 expressions carry numbers without units (a Hill coefficient, a yield of 0.333 g/g, an uptake
 capacity of 41.96 per day folded in when the model was assembled, a 1000/204.23 umol/mg molar
-conversion). ``annotate_numbers`` gives each number the unit its place in the formula implies:
+conversion). ``FormulaUnits.annotate`` gives each number the unit its place in the formula
+implies:
 
 * a term of a sum, an exponent, a number inside exp/ln/cos/sin: dimensionless (a number added to
   a dimensioned quantity would be an unnamed parameter with a unit, which the checker should
@@ -21,12 +25,14 @@ conversion). ``annotate_numbers`` gives each number the unit its place in the fo
   context expects (the rule variable's unit, or for a factor inside exp/cos, dimensionless);
   the remaining factors' units are the model's, so a unit bug among them is still reported
   when the product is added to other terms, compared with a rule's variable or used as the
-  argument of a function; only the coefficient itself is taken on trust. ``implied_units``
-  lists every coefficient that received a unit other than dimensionless, so a reader can
-  review them (they are the model's unnamed parameters).
+  argument of a function; only the coefficient itself is taken on trust.
+  ``FormulaUnits.implied`` records every coefficient that received a unit other than
+  dimensionless (the export lists them in each rule's notes) so that a reader can review
+  them: they are the model's unnamed parameters.
 
 libSBML's unit check compares kinds and exponents only (pg/mL and g/L pass as the same);
-``unit_problems`` repeats the check with the factors (a stricter test of the model's units).
+``FormulaUnits.problems`` repeats the check with the factors (a stricter test of the model's
+units; ``gutbrain.compile.sbml.unit_review`` runs both on a written document).
 """
 
 from __future__ import annotations
@@ -84,10 +90,6 @@ class Unit:
     def is_dimensionless(self) -> bool:
         """No base kinds (the factor may differ from 1, as in umol/mmol)."""
         return not any(self.dims)
-
-    def same_kinds(self, other: Unit) -> bool:
-        """Equal up to the factor: what libSBML's unit check compares."""
-        return self.dims == other.dims
 
     def equivalent(self, other: Unit, rtol: float = 1e-9) -> bool:
         """Equal kinds and factors (1 pg/mL = 1 ng/L)."""
