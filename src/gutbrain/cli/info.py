@@ -100,24 +100,20 @@ def export_sbml(
     scenario: Annotated[str | None, typer.Option(
         help="embed this scenario (file or built-in name) as events")] = None,
 ) -> None:
-    """Write the model (optionally with a scenario's schedule as events) as SBML L3."""
+    """Write the model as SBML L3V2 with units, starting from the person's steady state at
+    t = 0 (default person, Western diet; with --scenario that scenario's person, diet and
+    interventions as events)."""
     from gutbrain.scenario.library import resolve_scenario
 
     sc = resolve_scenario(scenario) if scenario is not None else None
     prepare_file(file, "FILE")
     from gutbrain.compile.build import compile_model
-    from gutbrain.compile.sbml import write_sbml
+    from gutbrain.compile.sbml import scenario_start, write_sbml
 
     model = compile_model()
-    if sc is None:
-        write_sbml(file, model)
-    else:
-        from gutbrain.engine.single import steady_state
-        from gutbrain.scenario.schedule import build_schedule
-
-        sched = build_schedule(model, sc)
-        y0 = steady_state(model, sched.baseline)
-        write_sbml(file, model, params=sched.baseline, y0=y0, schedule=sched)
+    # the person's steady state at t = 0 and the scenario's inputs, as `simulate` starts
+    sched, y0 = scenario_start(model, sc)
+    write_sbml(file, model, y0=y0, schedule=sched)
     say(f"SBML: {file}")
 
 

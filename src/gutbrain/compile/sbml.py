@@ -3,8 +3,10 @@
 The SBML document is generated from the same declarative ``ModelSpec`` as the numeric engine
 (via the sympy form of ``gutbrain.compile.symbolic``), so both describe one model:
 
-* every species becomes an SBML species (compartment ``body`` of size 1, amounts) driven by a
-  ``RateRule`` with its rate expression;
+* every species becomes an SBML species in compartment ``body`` (1 litre, no physiology): a
+  species whose unit is a concentration (g/L, mM, pg/mL) is a concentration of its substance
+  unit, any other (cells, mg, relative levels) has only substance units, so that in every
+  formula a species' value is the model's state value;
 * every parameter becomes an SBML parameter (unit, source and description in its notes);
 * every assignment becomes a non-constant parameter with an ``AssignmentRule``, in dependency
   order;
@@ -12,6 +14,11 @@ The SBML document is generated from the same declarative ``ModelSpec`` as the nu
 * a rule whose expression uses an assignment more than once is written as a call of a
   ``FunctionDefinition`` ``fn_<variable>`` (the original expression, with its symbols as
   arguments); see ``export_sbml(function_definitions=...)`` for why;
+* units: a unit definition for every unit string of the model, on every species, parameter
+  and rule variable, and on every number in a formula (``gutbrain.compile.units``: how a
+  number gets its unit, and the few unit strings the export corrects);
+* initial values are the person's periodic steady state at t = 0, the state ``gutbrain
+  simulate`` starts from (``scenario_start``);
 * a scenario schedule becomes one event per segment boundary that sets the parameters that
   change there and adds the boluses (``species = species + amount``); segment 0 goes into the
   initial values.
@@ -36,7 +43,20 @@ from sympy.printing.str import StrPrinter
 
 from gutbrain.compile.build import CompiledModel
 from gutbrain.compile.symbolic import TIME, SymbolicModel, build_symbolic
+from gutbrain.compile.units import (
+    BASE_KINDS,
+    DAY,
+    FormulaUnits,
+    Unit,
+    UnitRegistry,
+    declared_unit,
+    parse_unit,
+    unit_of_definition,
+    unit_of_id,
+)
+from gutbrain.model.spec import ModelSpec
 from gutbrain.scenario.schedule import Schedule
+from gutbrain.scenario.schema import Scenario
 
 SBML_LEVEL = 3
 SBML_VERSION = 2
@@ -205,18 +225,26 @@ def _ids(sym: SymbolicModel) -> set[str]:
 
 class _RuleWriter:
     """Creates rule math, wrapping an expression in a function definition when that keeps
-    simulators that inline assignment rules from evaluating the same subtree twice."""
+    simulators that inline assignment rules from evaluating the same subtree twice, and gives
+    the numbers in it units (``FormulaUnits.annotate``)."""
 
     def __init__(self, sm: libsbml.Model, assigned: set[sp.Symbol], taken: set[str],
-                 use_functions: bool) -> None:
+                 use_functions: bool, units: FormulaUnits) -> None:
         self.sm = sm
         self.assigned = assigned
         self.taken = taken
         self.use_functions = use_functions
+        self.units = units
 
-    def math(self, variable: str, expr: sp.Expr, where: str) -> libsbml.ASTNode:
+    def math(self, variable: str, expr: sp.Expr, where: str,
+             expected: Unit) -> tuple[libsbml.ASTNode, str]:
+        """The rule's math and a note on the numbers that took a unit from their place."""
+        self.units.where = where
+        first = len(self.units.implied)
         if not (self.use_functions and self._repeats_assignment(expr)):
-            return to_math(expr, where)
+            ast = to_math(expr, where)
+            self.units.annotate(ast, expected)
+            return ast, self._implied_note(first)
         fid = f"fn_{variable}"
         if fid in self.taken:
             raise SBMLExportError(f"identifier {fid!r} is used twice in the SBML document")
@@ -224,14 +252,21 @@ class _RuleWriter:
         args = sorted(expr.free_symbols, key=lambda s: (s != TIME, s.name))
         bvars = ["t" if a == TIME else a.name for a in args]
         lam = f"lambda({', '.join([*bvars, to_l3_formula(expr, time='t')])})"
+        lam_ast = to_math(lam, f"{where} (function {fid})", set(bvars))
+        # the arguments are the model symbols of the same names (t: model time in days)
+        self.units.annotate(lam_ast.getChild(lam_ast.getNumChildren() - 1), expected)
         fd = self.sm.createFunctionDefinition()
         _check(fd.setId(fid), f"function {fid}")
-        _check(fd.setMath(to_math(lam, f"{where} (function {fid})", set(bvars))),
-               f"function {fid}")
+        _check(fd.setMath(lam_ast), f"function {fid}")
         _set_notes(fd, description=f"expression of {variable}; its arguments are the model "
                    "symbols it uses (t = model time in days)")
         call = f"{fid}({', '.join('time' if a == TIME else a.name for a in args)})"
-        return to_math(call, where, {"<time>" if a == TIME else a.name for a in args})
+        ast = to_math(call, where, {"<time>" if a == TIME else a.name for a in args})
+        return ast, self._implied_note(first)
+
+    def _implied_note(self, first: int) -> str:
+        items = self.units.implied[first:]
+        return "; ".join(f"{v:.10g} {u.describe()}" for _, v, u in items)
 
     def _repeats_assignment(self, expr: sp.Expr) -> bool:
         seen: set[sp.Symbol] = set()
@@ -243,17 +278,75 @@ class _RuleWriter:
         return False
 
 
+def scenario_start(model: CompiledModel,
+                   scenario: Scenario | None = None) -> tuple[Schedule, np.ndarray]:
+    """The schedule and the start state ``gutbrain simulate`` uses for a scenario: the
+    person's parameters (preset, overrides, diet; a measured profile's guilds), the inputs
+    over time, and the person's periodic steady state on the baseline inputs at t = 0.
+
+    ``scenario=None``: the default scenario (default person on a Western diet, nothing
+    changes)."""
+    from gutbrain.engine.single import Tolerances, steady_state
+    from gutbrain.scenario.schedule import build_schedule, person_parameters
+
+    sc = Scenario(name="default") if scenario is None else scenario
+    tol = Tolerances()  # the tolerance `gutbrain simulate` runs (and burns in) with
+    p0 = person_parameters(model, sc)
+    person = sc.person
+    if not isinstance(person, str) and person.profile:
+        from gutbrain.api import measured_guild_shares, personalised_start
+
+        p0, y0 = personalised_start(model, p0, measured_guild_shares(person.profile,
+                                                                     str(person.sample)), tol)
+        return build_schedule(model, sc, p0), y0
+    sched = build_schedule(model, sc, p0)
+    return sched, steady_state(model, sched.baseline, tol=tol)
+
+
+def _model_units(spec: ModelSpec) -> tuple[dict[str, str], dict[str, str]]:
+    """Unit string of every species, parameter, assignment and ``obs_`` observable as the
+    export writes it, and the reason where it corrects the model's string."""
+    units, fixes = {}, {}
+    items = [*((x.name, x.unit) for x in (*spec.species, *spec.parameters, *spec.assignments)),
+             *((OBS_PREFIX + o.id, o.unit) for o in spec.observables)]
+    for name, text in items:
+        used, why = declared_unit(name.removeprefix(OBS_PREFIX), text)
+        units[name] = used
+        if why:
+            fixes[name] = why
+    return units, fixes
+
+
+_LITRE = Unit.of(litre=1)
+
+
+def _substance_of(unit: Unit) -> Unit | None:
+    """For a concentration (a substance kind per litre, e.g. pg/mL = ng/L), the substance unit
+    (ng); None for any other unit. SBML asks a species' substance unit to be a mole, gram,
+    item or dimensionless unit: a species in g/L is a concentration in a compartment."""
+    sub = unit * _LITRE
+    kinds = [e for e in sub.dims if e != 0]
+    if unit.dims[BASE_KINDS.index("litre")] == -1 and kinds == [1]:
+        return sub
+    return None
+
+
 def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
                 y0: np.ndarray | None = None, schedule: Schedule | None = None, *,
                 function_definitions: bool = True) -> str:
-    """The model as an SBML L3V2 document (text).
+    """The model as an SBML L3V2 document (text), with units.
 
-    ``params``: parameter vector for the initial values (default: the spec's values);
-    ``y0``: initial state (default: the spec's ``initial`` guesses); ``schedule``: optional
-    scenario inputs — its segment 0 parameters replace ``params`` and ``bolus[0]`` is added to
-    ``y0``; every later boundary where something changes becomes an event (trigger
-    ``time >= boundary``, persistent, initially false, values from the trigger time), as in the
-    engine where ``bolus[k]`` is added and ``params[k]`` take over at ``boundaries[k]``.
+    Defaults: the default scenario's person and inputs (``scenario_start``): the document
+    starts where ``gutbrain simulate`` starts. ``params``: parameter vector (used when no
+    ``schedule`` is given); ``y0``: initial state (default: the periodic steady state at t = 0
+    of the parameters in force at t = 0); ``schedule``: scenario inputs — its segment 0
+    parameters are the initial values and ``bolus[0]`` is added to ``y0``; every later boundary
+    where something changes becomes an event (trigger ``time >= boundary``, persistent,
+    initially false, values from the trigger time), as in the engine where ``bolus[k]`` is
+    added and ``params[k]`` take over at ``boundaries[k]``.
+
+    Units: every species, parameter, rule variable and number in a formula has one
+    (``gutbrain.compile.units``); the model's time unit is the day.
 
     ``function_definitions``: write a rule whose expression uses an assignment more than once
     as ``fn_<variable>(args)`` with the expression in a function definition. The math is the
@@ -272,10 +365,18 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
     taken = _ids(sym)
     n, m = model.n_states, len(model.param_names)
 
-    p0 = model.default_parameters() if params is None else np.asarray(params, float).copy()
-    x0 = model.initial_state() if y0 is None else np.asarray(y0, float).copy()
+    if params is None and schedule is None:
+        schedule, start = scenario_start(model)
+        y0 = start if y0 is None else y0
+    p0 = (np.asarray(schedule.params, float)[0].copy() if schedule is not None
+          else np.asarray(params, float).copy())
     if p0.shape != (m,):
         raise ValueError(f"params must have {m} values, got shape {p0.shape}")
+    if y0 is None:
+        from gutbrain.engine.single import Tolerances, steady_state
+
+        y0 = steady_state(model, p0, tol=Tolerances())
+    x0 = np.asarray(y0, float).copy()
     if x0.shape != (n,):
         raise ValueError(f"y0 must have {n} values, got shape {x0.shape}")
 
@@ -288,7 +389,6 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
         nseg = P.shape[0]
         if P.shape != (nseg, m) or B.shape != (nseg, n) or tb.shape != (nseg + 1,):
             raise ValueError("schedule shapes do not match the model")
-        p0 = P[0].copy()
         x0 = x0 + B[0]
         for k in range(1, nseg):
             sets = [(i, float(P[k, i])) for i in np.flatnonzero(P[k] != P[k - 1])]
@@ -305,31 +405,55 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
     _set_notes(sm, model=f"{spec.name} {spec.version}", digest=model.digest,
                generator="gutbrain.compile.sbml (generated from the declarative ModelSpec)",
                time="t in days; t = 0 is midnight of day 0",
-               units="unit strings of every element are given in its notes")
+               start="initial values are the person's periodic steady state at t = 0 (the "
+               "state gutbrain simulate starts from)",
+               units="every species, parameter and rule variable has a unit definition made "
+               "from the model's unit string (also in its notes); a number in a formula has "
+               "the unit its place implies: dimensionless as a term of a sum, an exponent or "
+               "the argument of exp/ln/cos, otherwise (a coefficient) the unit that makes its "
+               "product the unit its context expects (each rule's notes list such numbers)")
 
-    day = sm.createUnitDefinition()
-    _check(day.setId("day"), "unit day")
-    u = day.createUnit()
-    for code in (u.setKind(libsbml.UNIT_KIND_SECOND), u.setExponent(1.0), u.setScale(0),
-                 u.setMultiplier(86400.0)):
-        _check(code, "unit day")
-    _check(sm.setTimeUnits("day"), "time units")
+    reg = UnitRegistry(sm, taken)
+    unit_text, fixes = _model_units(spec)
+    unit_id = {name: reg.for_text(text) for name, text in unit_text.items()}
+    names = {name: parse_unit(text).unit for name, text in unit_text.items()}
+    names["t"] = DAY  # model time inside function definitions
+    day = reg.for_text("d")
+    for code in (sm.setTimeUnits(day), sm.setVolumeUnits("litre"),
+                 sm.setSubstanceUnits("mole"), sm.setExtentUnits("mole")):
+        _check(code, "model units")
 
     comp = sm.createCompartment()
     for code in (comp.setId(COMPARTMENT), comp.setSize(1.0), comp.setConstant(True),
-                 comp.setSpatialDimensions(3.0)):
+                 comp.setSpatialDimensions(3.0), comp.setUnits("litre")):
         _check(code, "compartment")
-    _set_notes(comp, description="the whole body: a unit-size container so that species "
-               "values are the model's state values (amounts, not concentrations)")
+    _set_notes(comp, description="a container of 1 litre that holds no physiology: a "
+               "species whose unit is a concentration (g/L, mM, pg/mL, ...) is that "
+               "concentration (its substance unit per litre), any other species (cells, mg, "
+               "a relative level) has only substance units; either way species values are "
+               "the model's state values")
+
+    def unit_notes(name: str, text: str) -> dict[str, str]:
+        if name not in fixes:
+            return {"unit": text}
+        return {"unit": unit_text[name], "unit in the model": text,
+                "unit corrected": fixes[name]}
 
     for i, s in enumerate(spec.species):
         sp_ = sm.createSpecies()
+        substance = _substance_of(names[s.name])
+        if substance is None:  # an amount, a count or a pure number: the value is that
+            value = (sp_.setInitialAmount(float(x0[i])), sp_.setHasOnlySubstanceUnits(True),
+                     sp_.setSubstanceUnits(unit_id[s.name]))
+        else:  # a concentration: substance per litre of the unit-volume compartment
+            value = (sp_.setInitialConcentration(float(x0[i])),
+                     sp_.setHasOnlySubstanceUnits(False),
+                     sp_.setSubstanceUnits(reg.for_unit(substance)))
         for code in (sp_.setId(s.name), sp_.setName(s.description),
-                     sp_.setCompartment(COMPARTMENT), sp_.setInitialAmount(float(x0[i])),
-                     sp_.setHasOnlySubstanceUnits(True), sp_.setBoundaryCondition(False),
+                     sp_.setCompartment(COMPARTMENT), *value, sp_.setBoundaryCondition(False),
                      sp_.setConstant(False)):
             _check(code, f"species {s.name}")
-        _set_notes(sp_, unit=s.unit, description=s.description,
+        _set_notes(sp_, **unit_notes(s.name, s.unit), description=s.description,
                    module=spec.module_of(s.name),
                    nonnegative="yes (the gutbrain engine clips it at 0)" if s.nonnegative
                    else "no")
@@ -338,42 +462,53 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
         par = sm.createParameter()
         constant = p.kind != "input" and i not in changed
         for code in (par.setId(p.name), par.setName(p.description), par.setValue(float(p0[i])),
-                     par.setConstant(constant)):
+                     par.setConstant(constant), par.setUnits(unit_id[p.name])):
             _check(code, f"parameter {p.name}")
-        _set_notes(par, unit=p.unit, source=p.source, description=p.description,
-                   kind=p.kind, range=f"[{p.low:g}, {p.high:g}]", module=spec.module_of(p.name))
+        _set_notes(par, **unit_notes(p.name, p.unit), source=p.source,
+                   description=p.description, kind=p.kind, range=f"[{p.low:g}, {p.high:g}]",
+                   module=spec.module_of(p.name))
 
-    rules = _RuleWriter(sm, {a for a, _ in sym.assignments}, taken, function_definitions)
+    units = FormulaUnits(names, reg)
+    rules = _RuleWriter(sm, {a for a, _ in sym.assignments}, taken, function_definitions,
+                        units)
     assign_meta = {a.name: a for a in spec.assignments}
     for a, expr in sym.assignments:
         meta = assign_meta[a.name]
         par = sm.createParameter()
-        for code in (par.setId(a.name), par.setName(meta.description), par.setConstant(False)):
+        for code in (par.setId(a.name), par.setName(meta.description), par.setConstant(False),
+                     par.setUnits(unit_id[a.name])):
             _check(code, f"assignment {a.name}")
-        _set_notes(par, unit=meta.unit, description=meta.description,
+        _set_notes(par, **unit_notes(a.name, meta.unit), description=meta.description,
                    expression=meta.expr, module=spec.module_of(a.name))
         rule = sm.createAssignmentRule()
+        math, implied = rules.math(a.name, expr, f"assignment {a.name}", names[a.name])
         _check(rule.setVariable(a.name), f"rule {a.name}")
-        _check(rule.setMath(rules.math(a.name, expr, f"assignment {a.name}")), f"rule {a.name}")
+        _check(rule.setMath(math), f"rule {a.name}")
+        _set_notes(rule, **{"numbers with implied units": implied})
 
     obs_meta = {o.id: o for o in spec.observables}
     for oid, expr in sym.observables:
         meta = obs_meta[oid]
         par = sm.createParameter()
         pid = OBS_PREFIX + oid
-        for code in (par.setId(pid), par.setName(meta.description), par.setConstant(False)):
+        for code in (par.setId(pid), par.setName(meta.description), par.setConstant(False),
+                     par.setUnits(unit_id[pid])):
             _check(code, f"observable {oid}")
-        _set_notes(par, observable=oid, unit=meta.unit, description=meta.description,
-                   expression=meta.expr, module=spec.module_of(oid))
+        _set_notes(par, observable=oid, **unit_notes(pid, meta.unit),
+                   description=meta.description, expression=meta.expr,
+                   module=spec.module_of(oid))
         rule = sm.createAssignmentRule()
+        math, implied = rules.math(pid, expr, f"observable {oid}", names[pid])
         _check(rule.setVariable(pid), f"rule {pid}")
-        _check(rule.setMath(rules.math(pid, expr, f"observable {oid}")), f"rule {pid}")
+        _check(rule.setMath(math), f"rule {pid}")
+        _set_notes(rule, **{"numbers with implied units": implied})
 
     for s, rate in zip(spec.species, sym.rates, strict=True):
         rule = sm.createRateRule()
+        math, implied = rules.math(s.name, rate, f"rate of {s.name}", names[s.name] / DAY)
         _check(rule.setVariable(s.name), f"rate rule {s.name}")
-        _check(rule.setMath(rules.math(s.name, rate, f"rate of {s.name}")),
-               f"rate rule {s.name}")
+        _check(rule.setMath(math), f"rate rule {s.name}")
+        _set_notes(rule, **{"numbers with implied units": implied})
 
     for k, (tk, sets, adds) in enumerate(events, start=1):
         ev = sm.createEvent()
@@ -382,21 +517,23 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
             _check(code, f"event {eid}")
         trig = ev.createTrigger()
         for code in (trig.setPersistent(True), trig.setInitialValue(False),
-                     trig.setMath(to_math(f"time >= {_num(tk)}", eid, {"<time>"}))):
+                     trig.setMath(to_math(f"time >= {_num(tk)} {day}", eid, {"<time>"}))):
             _check(code, f"trigger of {eid}")
         what = [f"{model.param_names[i]} = {v:g}" for i, v in sets]
         what += [f"{model.state_names[i]} += {v:g}" for i, v in adds]
         _set_notes(ev, description=f"scenario schedule boundary at day {tk:g}",
                    changes="; ".join(what))
         for i, v in sets:
+            name = model.param_names[i]
             ea = ev.createEventAssignment()
-            _check(ea.setVariable(model.param_names[i]), eid)
-            _check(ea.setMath(to_math(_num(v), eid, set())), eid)
+            _check(ea.setVariable(name), eid)
+            _check(ea.setMath(to_math(f"{_num(v)} {unit_id[name]}", eid, set())), eid)
         for i, v in adds:
             name = model.state_names[i]
             ea = ev.createEventAssignment()
             _check(ea.setVariable(name), eid)
-            _check(ea.setMath(to_math(f"{name} + {_num(v)}", eid, {name})), eid)
+            _check(ea.setMath(to_math(f"{name} + {_num(v)} {unit_id[name]}", eid, {name})),
+                   eid)
 
     return libsbml.writeSBMLToString(doc)
 
@@ -429,6 +566,96 @@ def consistency_errors(text: str) -> list[str]:
         err = doc.getError(i)
         if err.getSeverity() >= libsbml.LIBSBML_SEV_ERROR:
             out.append(f"line {err.getLine()}: {err.getMessage().strip()}")
+    return out
+
+
+@dataclass
+class UnitReview:
+    """The units of a written document, read back from it."""
+
+    issues: list[str]  # libSBML consistency check, unit checks on: every message, any severity
+    problems: list[str]  # the same rules checked with the units' factors (pg/mL is not g/L)
+    implied: list[tuple[str, float, str]]  # (rule variable, number, unit) not dimensionless
+
+    def issue_counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for text in self.issues:
+            key = text.split(":", 1)[0]
+            out[key] = out.get(key, 0) + 1
+        return out
+
+
+def unit_review(text: str) -> UnitReview:
+    """Check the units of an SBML document as written: libSBML's consistency check with the
+    unit checks on (every message kept, warnings included: they are what a COPASI or
+    tellurium user sees), and a stricter check of every rule and event assignment that also
+    compares the units' factors (``FormulaUnits.problems``; a function definition is checked
+    as the body of the rule that calls it)."""
+    doc = libsbml.readSBMLFromString(text)
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
+    doc.checkConsistency()
+    issues = []
+    for i in range(doc.getNumErrors()):
+        err = doc.getError(i)
+        msg = " ".join(err.getMessage().split())
+        issues.append(f"{err.getErrorId()} {err.getSeverityAsString()}: line {err.getLine()}: "
+                      f"{msg}")
+    sm = doc.getModel()
+    unit_ids = {sm.getUnitDefinition(i).getId(): unit_of_definition(sm.getUnitDefinition(i))
+                for i in range(sm.getNumUnitDefinitions())}
+    unit_ids["dimensionless"] = unit_of_id(sm, "dimensionless")
+    names: dict[str, Unit] = {}
+    for i in range(sm.getNumCompartments()):
+        c = sm.getCompartment(i)
+        names[c.getId()] = unit_of_id(sm, c.getUnits())
+    for i in range(sm.getNumSpecies()):
+        s = sm.getSpecies(i)
+        names[s.getId()] = unit_of_id(sm, s.getSubstanceUnits())
+        if not s.getHasOnlySubstanceUnits():  # in formulas: its concentration
+            names[s.getId()] = names[s.getId()] / names[s.getCompartment()]
+    for i in range(sm.getNumParameters()):
+        p = sm.getParameter(i)
+        names[p.getId()] = unit_of_id(sm, p.getUnits())
+    time_unit = unit_of_id(sm, sm.getTimeUnits())
+    functions = {sm.getFunctionDefinition(i).getId(): sm.getFunctionDefinition(i).getMath()
+                 for i in range(sm.getNumFunctionDefinitions())}
+    units = FormulaUnits(names, unit_ids=unit_ids, functions=functions)
+    # the export names a function's arguments after the model symbols it passes (t: time)
+    body_units = FormulaUnits({**names, "t": time_unit}, unit_ids=unit_ids)
+    problems: list[str] = []
+    implied: list[tuple[str, float, str]] = []
+    checks: list[tuple[str, libsbml.ASTNode, Unit, bool]] = []
+    for i in range(sm.getNumRules()):
+        r = sm.getRule(i)
+        want = names[r.getVariable()] / time_unit if r.isRate() else names[r.getVariable()]
+        checks.append((r.getVariable(), r.getMath(), want, True))
+    for i in range(sm.getNumEvents()):
+        ev = sm.getEvent(i)
+        for j in range(ev.getNumEventAssignments()):
+            ea = ev.getEventAssignment(j)
+            checks.append((f"{ev.getId()}: {ea.getVariable()}", ea.getMath(),
+                           names[ea.getVariable()], False))
+    for where, math, want, is_rule in checks:
+        units.where = where
+        body = None
+        if math.getType() == libsbml.AST_FUNCTION and math.getName() in functions:
+            lam = functions[math.getName()]
+            body = lam.getChild(lam.getNumChildren() - 1)
+            body_units.where = where
+            problems += body_units.problems(body, want)
+        else:
+            problems += units.problems(math, want)
+        # a value an event sets or adds is in its variable's unit: stated, not implied
+        for node in _ast_nodes(body if body is not None else math) if is_rule else []:
+            if node.isNumber() and node.isSetUnits() and node.getUnits() != "dimensionless":
+                implied.append((where, float(node.getValue()), node.getUnits()))
+    return UnitReview(issues, problems, implied)
+
+
+def _ast_nodes(ast: libsbml.ASTNode) -> list[libsbml.ASTNode]:
+    out = [ast]
+    for i in range(ast.getNumChildren()):
+        out += _ast_nodes(ast.getChild(i))
     return out
 
 
@@ -505,5 +732,6 @@ def roadrunner_time_course(sbml: str, t_out: np.ndarray, selections: list[str], 
     return RoadRunnerRun(out[:, 0], out[:, 1:], list(selections), load_s, simulate_s)
 
 
-__all__ = ["RoadRunnerRun", "SBMLExportError", "consistency_errors", "export_sbml",
-           "roadrunner_time_course", "to_l3_formula", "write_sbml"]
+__all__ = ["RoadRunnerRun", "SBMLExportError", "UnitReview", "consistency_errors",
+           "export_sbml", "roadrunner_time_course", "scenario_start", "to_l3_formula",
+           "unit_review", "write_sbml"]
