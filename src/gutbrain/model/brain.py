@@ -51,7 +51,8 @@ parameters = (
               "share of the tonic gut-state signal lost with the abdominal vagus after "
               "central compensation"),
     Parameter("w_aff_5ht", 0.4, "1", "EC-cell 5-HT activates vagal 5-HT3 afferents (Bellono "
-              "2017 Cell 170:185); weights calibrated", 0.0, 1.0,
+              "2017 Cell 170:185); weight tuned by hand earlier (probiotic targets), assumed", 0.0,
+              1.0,
               "weight of gut serotonin in the afferent signal"),
     Parameter("w_aff_scfa", 0.3, "1", "SCFA activate vagal afferents via FFAR3 (Goswami "
               "2018)", 0.0, 1.0, "weight of SCFA in the afferent signal"),
@@ -111,7 +112,7 @@ parameters = (
               "person's depression vulnerability (shifts the set point)", "trait"),
     Parameter("anxiety_trait", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's trait anxiety", "trait"),
-    Parameter("d0", -2.21, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("d0", -2.29, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy PHQ-9 ~3 (Kocalevent "
               "2013)", -5.0, 0.0,
               "depression set point"),
@@ -126,11 +127,12 @@ parameters = (
               "depression drive per unit loss of vagal afferent signal"),
     Parameter("d_self", 2.0, "1", "calibrated: rumination sustains episodes (< 4 keeps one "
               "stable state)", 0.0, 3.9, "self-reinforcement of depression"),
-    Parameter("x0", -2.12, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("x0", -2.18, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy GAD-7 ~3 (Löwe 2008)",
               -5.0, 0.0,
               "anxiety set point"),
-    Parameter("x_cort", 0.3, "1", "calibrated", 0.0, 3.0, "anxiety drive per unit cortisol"),
+    Parameter("x_cort", 0.3, "1", "assumed (tuned by hand earlier to the healthy GAD-7)", 0.0,
+              3.0, "anxiety drive per unit cortisol"),
     Parameter("x_stress", 2.0, "1", "calibrated", 0.0, 6.0,
               "anxiety drive per unit perceived stress"),
     Parameter("x_vagal", 1.3, "1", "vagal/GABAergic tone is anxiolytic (Bravo 2011); "

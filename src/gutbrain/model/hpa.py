@@ -61,11 +61,11 @@ parameters = (
               "circadian drive because cortisol (half-life 80 min) can rise 50 % in 30 min only "
               "from a steep secretory burst",
               0.0, 6.0, "amplitude of the awakening drive relative to the circadian peak"),
-    Parameter("car_kappa", CIRC["car_kappa"], "1", "calibrated with car_amp: an awakening ACTH "
-              "burst of SD ~11 min (von Mises 1/(2 pi sqrt(kappa)) d); the cortisol rise lasts "
+    Parameter("car_kappa", CIRC["car_kappa"], "1", "fitted with car_amp: an awakening ACTH "
+              "burst of SD ~16 min (von Mises 1/(2 pi sqrt(kappa)) d); the cortisol rise lasts "
               "30-45 min after waking (Wüst 2000)", 5.0, 300.0,
               "sharpness of the awakening drive"),
-    Parameter("car_delay", CIRC["car_delay"], "d", "calibrated with car_amp: ACTH rises within "
+    Parameter("car_delay", CIRC["car_delay"], "d", "fitted with car_amp: ACTH rises within "
               "minutes of waking and cortisol peaks 30-45 min after (Wüst 2000; Clow 2004)",
               0.0, 0.04, "delay of the awakening drive after waking"),
     Parameter("wake_time", 7.0 / 24, "d", "reference wake time 07:00", 0.15, 0.45,
@@ -106,10 +106,10 @@ parameters = (
               "logistic growth term, there set to 1e6): a bound for the extreme tail, not the "
               "everyday memory. In ACTH-dependent Cushing's syndrome the glands are diffusely "
               "hyperplastic, limbs > 10 mm vs 4-9 mm, a few times normal mass (Kawashima 1998 "
-              "RadioGraphics 18:393); calibrated: capacities of 4-8 turn Karin's integral "
-              "control into a proportional one and flatten the post-stress ACTH undershoot "
-              "(host-hpa.chronic-stress.acth-recovery-days); the main bound on the "
-              "hypercortisolism branch is gr_floor", 2.0, 50.0,
+              "RadioGraphics 18:393); set high because capacities of 4-8 turn Karin's "
+              "integral control into a proportional one and flatten the post-stress ACTH "
+              "undershoot (host-hpa.chronic-stress.acth-recovery-days fails); the main bound on "
+              "the hypercortisolism branch is gr_floor", 2.0, 50.0,
               "adrenal functional mass the gland can grow to (1 = healthy)"),
     Parameter("k_gr", 1 / 14, "1/d", "GR expression adapts over ~2 weeks (assumed)", 0.01,
               1.0, "GR sensitivity relaxation rate"),
@@ -146,8 +146,9 @@ parameters = (
               "anxiety ES 0.38 (Goyal 2014)", 0.0, 0.8, "maximal stress relief by mindfulness"),
     Parameter("K_mind", 20.0, "min/d", "MBSR home practice ~20-45 min/d", 5.0, 60.0,
               "mindfulness minutes giving half-maximal relief"),
-    Parameter("relief_ex", 0.3, "1", "calibrated: exercise for depression SMD ~0.6 (Cooney "
-              "2013)", 0.0, 0.8, "maximal stress relief by exercise"),
+    Parameter("relief_ex", 0.3, "1", "exercise for depression SMD ~0.6 (Cooney 2013); tuned by "
+              "hand earlier to clinical.exercise.depression, which since issue #14 moves "
+              "mainly with p_exercise", 0.0, 0.8, "maximal stress relief by exercise"),
     Parameter("K_ex", 150.0, "min/week", "WHO 150 min/week recommendation", 30.0, 600.0,
               "exercise minutes giving half-maximal relief"),
 )
@@ -228,14 +229,18 @@ CRH_SCALE = Parameter("crh_scale", CIRC["crh_scale"], "1", "calibrated: Carroll 
 # misjudges in size and sign (measured: estimate -0.8, true +5.2 tolerance units at
 # h*g_acth = 1.65; at 1.1 both -0.3), so ACTH at sub-daily samples drifted to 2-3e-3 at cohort
 # tolerances. Steps are capped at 1/g_acth from 2.5 SD before the bump's centre to 2.5 SD after
-# (bench/integrator_study.md, "Sub-daily ACTH: found and fixed").
+# (bench/integrator_study.md, "Sub-daily ACTH: found and fixed"). Issue #14 made the bump a
+# steep burst (SD ~16 min, shorter than 1/g_acth ~29 min): steps of 1/g_acth then straddled the
+# burst and sub-daily ACTH drifted to 2e-3 at the cohort tolerance. The cap is now the smaller of
+# the two time scales, blended: 1/sqrt(g_acth^2 + (1/SD)^2) (~14 min with the defaults).
 AWAKENING_STEPS = StepWindow(
     "awakening response",
     start="wake_time + car_delay - 2.5/(2*pi*sqrt(car_kappa))",
     length="5/(2*pi*sqrt(car_kappa))",
-    h_max="1/g_acth",
+    h_max="1/sqrt(g_acth**2 + 4*pi**2*car_kappa)",
     reason="the embedded error estimate holds for ACTH on the awakening bump only while "
-           "h*g_acth <= ~1 (measured, bench/integrator_study.md)")
+           "h*g_acth <= ~1 (measured, bench/integrator_study.md) and while a step does not "
+           "straddle the burst (h <= its SD)")
 
 MODULE = Module("hpa", "HPA axis: circadian CRH, ACTH, cortisol, gland masses, GR",
                 (*parameters, CRH_SCALE), species, assignments, observables,

@@ -69,7 +69,7 @@ parameters = tuple(
         Parameter("spleen", 1.0, "1", "1 = intact; 0 = splenectomy removes the CAP "
                   "(Huston 2006 J Exp Med 203:1623)", 0.0, 1.0, "spleen present"),
         Parameter("k6_stress", 0.5, "1", "psychological stress raises IL-6 (Marsland 2017 Brain "
-                  "Behav Immun meta-analysis); calibrated", 0.0, 3.0,
+                  "Behav Immun meta-analysis); assumed", 0.0, 3.0,
                   "relative rise of basal IL-6 per unit perceived stress"),
         Parameter("ex_antiinflam", 0.3, "1", "exercise lowers CRP, ES 0.26 (Fedewa 2017 Br J "
                   "Sports Med); calibrated: +150 min/week gives CRP g -0.29 in 1200 persons "
