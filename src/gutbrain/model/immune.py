@@ -67,7 +67,10 @@ parameters = tuple(
                   "one; kept fixed when cap_gain is set to 0 to remove the reflex", 0.0, 2.0,
                   "cholinergic brake at resting vagal tone, included in the fitted rates"),
         Parameter("spleen", 1.0, "1", "1 = intact; 0 = splenectomy removes the CAP "
-                  "(Huston 2006 J Exp Med 203:1623)", 0.0, 1.0, "spleen present"),
+                  "(Huston 2006 J Exp Med 203:1623). Only the reflex's target: the spleen's own "
+                  "TNF output is not modelled (splenectomy itself lowers endotoxin TNF in mice, "
+                  "Huston 2006), so spleen = 0 is not a splenectomy model", 0.0, 1.0,
+                  "spleen present (as the target of the cholinergic reflex)"),
         Parameter("k6_stress", 0.5, "1", "psychological stress raises IL-6 (Marsland 2017 Brain "
                   "Behav Immun meta-analysis); assumed", 0.0, 3.0,
                   "relative rise of basal IL-6 per unit perceived stress"),
