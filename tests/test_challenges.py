@@ -92,12 +92,15 @@ def test_antibiotic_spectra_favour_resistant_guilds(cls, grows):
 def test_vagus_stimulation_damps_endotoxin_tnf_only_with_spleen():
     lps = [{"type": "endotoxin", "ng_per_kg": 2, "day": 2.375}]
     peaks = {}
-    for stim, spleen in ((0.0, 1.0), (4.0, 1.0), (4.0, 0.0)):
+    for stim, spleen in ((0.0, 1.0), (2.0, 1.0), (0.0, 0.0), (2.0, 0.0)):
         ds = run(lps, days=3, every_hours=0.1,
                  parameters={"vagal_stimulation": stim, "spleen": spleen})
         # vagal tone adapts over weeks; start from the stimulated steady state
         peaks[(stim, spleen)] = float(ds.tnf.sel(day=slice(2.375, 2.6)).max())
-    cut = 1 - peaks[(4.0, 1.0)] / peaks[(0.0, 1.0)]
-    assert 0.4 <= cut <= 0.8  # Borovikova 2000
-    assert peaks[(4.0, 0.0)] == pytest.approx(peaks[(0.0, 1.0)], rel=0.05)  # Huston 2006
+    cut = 1 - peaks[(2.0, 1.0)] / peaks[(0.0, 1.0)]
+    assert 0.4 <= cut <= 0.8  # Borovikova 2000 (tone x3: the top of the human range)
+    # the reflex is a tonic brake through the spleen: without it TNF rises, and stimulation
+    # no longer acts (Huston 2006)
+    assert peaks[(0.0, 0.0)] > 1.2 * peaks[(0.0, 1.0)]
+    assert peaks[(2.0, 0.0)] == pytest.approx(peaks[(0.0, 0.0)], rel=1e-6)
     assert np.isfinite(cut)

@@ -388,8 +388,9 @@ def test_lockstep_groups_persons_by_their_step_windows(model):
     """Lockstep groups follow the clock times of the persons' step windows (window_order):
     the identity where everyone wakes at the same time; with distinct wake times the order
     of the input does not matter (the same groups, so bit for bit the same results), and
-    a group of near wake times takes about the steps of one person (33 per day), not those
-    of the union of scattered windows (45 before grouping)."""
+    a group of near wake times takes about the steps of one person (33 per day; ~38 since
+    issue #14's steeper awakening burst with its shorter step cap), not those of the union of
+    scattered windows (45 before grouping, with the old burst)."""
     from gutbrain.analysis.population import cohort_tolerances, population
     from gutbrain.engine.batch import integrate_batch, window_order
 
@@ -405,7 +406,7 @@ def test_lockstep_groups_persons_by_their_step_windows(model):
     b = integrate_batch(model, bounds, P[perm], B, pop.state[perm], t, cohort_tolerances())
     np.testing.assert_array_equal(b.y, a.y[perm])
     np.testing.assert_array_equal(b.info, a.info[perm])
-    assert (a.info[:, 2] + a.info[:, 3]).mean() / 10.0 < 38.0
+    assert (a.info[:, 2] + a.info[:, 3]).mean() / 10.0 < 44.0
 
 
 def test_error_norm_is_checked():

@@ -8,7 +8,8 @@ import pytest
 from gutbrain.model import build_model
 from gutbrain.model.spec import ModelSpec, Module, Parameter, Species
 
-DESIGN_MODULES = {"diet", "microbiota", "barrier", "immune", "hpa", "tryptophan", "brain"}
+DESIGN_MODULES = {"diet", "microbiota", "barrier", "immune", "hpa", "tryptophan", "neuroactive",
+                  "brain"}
 CONTRACT_OBSERVABLES = [
     "phq9", "gad7", "cortisol", "acth", "il6", "tnf", "il10", "crp", "lps_plasma", "acetate",
     "propionate", "butyrate", "lactate", "colon_ph", "shannon", "barrier_integrity",
@@ -74,16 +75,20 @@ def test_step_window_may_use_parameters_only():
 
 def test_awakening_step_window_from_the_hpa_parameters(model):
     """The HPA module's step window: 2.5 SD either side of the awakening bump's centre
-    (wake_time + car_delay; SD 1/(2 pi sqrt(car_kappa)) d), steps capped at 1/g_acth."""
+    (wake_time + car_delay; SD 1/(2 pi sqrt(car_kappa)) d), steps capped at
+    1/sqrt(g_acth^2 + SD^-2)."""
     p = model.default_parameters()
     assert model.module.STEP_WINDOW_NAMES == ("awakening response",)
     out = np.empty((model.module.N_STEP_WINDOWS, 3))
     model.module.step_windows(p, out)
     sd = 1 / (2 * np.pi * np.sqrt(p[model.param_index("car_kappa")]))
     centre = p[model.param_index("wake_time")] + p[model.param_index("car_delay")]
+    g = p[model.param_index("g_acth")]
     np.testing.assert_allclose(out[0], [centre - 2.5 * sd, 5 * sd,
-                                        1 / p[model.param_index("g_acth")]], rtol=1e-12)
-    assert 6.0 / 24 < out[0, 0] < 6.1 / 24 and 0.47 / 24 < out[0, 2] < 0.49 / 24
+                                        1 / np.sqrt(g**2 + sd**-2)], rtol=1e-12)
+    # issue #14 awakening burst (SD ~16 min, 8.5 min after 07:00): window 06:28-07:49, steps
+    # capped at ~14 min (below both the burst's SD and 1/g_acth)
+    assert 6.4 / 24 < out[0, 0] < 6.5 / 24 and 0.23 / 24 < out[0, 2] < 0.25 / 24
 
 
 def test_generated_jacobian_matches_finite_differences(model):

@@ -89,7 +89,7 @@ def test_probiotic_mood_effect_needs_the_vagus():
     ref = {"name": "r", "days": 84}
     effects = {}
     for gain in (1.0, 0.0):
-        knob = {"vagal_afferent_gain": gain}
+        knob = {"vagotomy": 1.0 - gain}  # Bravo 2011: subdiaphragmatic vagotomy
         a = gutbrain.simulate(pro, parameters=knob)
         b = gutbrain.simulate(ref, parameters=knob)
         effects[gain] = {v: window_mean(a, v, 56, 70) - window_mean(b, v, 56, 70)

@@ -35,6 +35,8 @@ OUTCOMES = {
     "cortisol": ("lab", "morning (08:00) plasma cortisol (ug/dL)"),
     "cortisol_awakening_response": ("lab", "cortisol rise 30 min after waking (% of waking)"),
     "shannon": ("lab", "Shannon diversity over guilds"),
+    "pss10": ("lab", "Perceived Stress Scale PSS-10 score (0-40), from perceived stress"),
+    "hrv_rmssd": ("lab", "resting heart-rate variability RMSSD (ms), from efferent vagal tone"),
     "butyrate": ("lab", "colonic butyrate (mM)"),
     "mde_incidence": ("binary", "PHQ-9 >= 10 sustained >= 14 days during follow-up"),
 }

@@ -7,7 +7,16 @@ import json
 from functools import lru_cache
 from importlib.resources import files
 
-from gutbrain.model import barrier, brain, diet, hpa, immune, microbiota, tryptophan
+from gutbrain.model import (
+    barrier,
+    brain,
+    diet,
+    hpa,
+    immune,
+    microbiota,
+    neuroactive,
+    tryptophan,
+)
 from gutbrain.model.spec import (
     Assignment,
     ModelSpec,
@@ -32,7 +41,7 @@ UNCONSTRAINED = "no validation target constrains it"
 def build_model() -> ModelSpec:
     """Assemble every module of DESIGN §3.1 into one model specification."""
     modules = [diet.MODULE, microbiota.MODULE, barrier.MODULE, immune.MODULE, hpa.MODULE,
-               tryptophan.MODULE, brain.MODULE]
+               tryptophan.MODULE, neuroactive.MODULE, brain.MODULE]
     targets = calibration_targets()
     modules = [dataclasses.replace(m, parameters=tuple(_name_targets(p, targets)
                                                        for p in m.parameters))

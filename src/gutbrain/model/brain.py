@@ -2,24 +2,57 @@
 
 Vagal afferents carry gut serotonin, SCFA and Lactobacillus/Bifidobacterium signals to the
 brainstem (Bravo et al. 2011: a Lactobacillus' effects on GABA receptors, corticosterone and
-behaviour vanish after vagotomy). The afferent signal is normalised to 1 in the healthy state;
-its gain ``vagal_afferent_gain`` = 0 is a vagotomy. Efferent vagal tone (an HRV-like index) rises
-with mindfulness and exercise, falls with stress, and damps TNF through the spleen.
+behaviour vanish after vagotomy). The afferent signal is ~1 in the healthy state.
 
-Mood: slow latent depression and anxiety states (0-1) relax towards a logistic function of
-their drivers (neuroinflammation, brain serotonin, BDNF-like plasticity, stress, vagal/GABA
-tone, cortisol). PHQ-9 = 27 × depression, GAD-7 = 21 × anxiety. Depression has a
-self-reinforcing term (rumination) that makes episodes outlast their triggers.
+The vagus is a modulator with central compensation, not a master switch. The tonic gut state
+(EC serotonin, SCFA) reaches the brainstem by the vagus and also by spinal afferents and
+humorally, and the brain re-weights its remaining visceral inputs when the vagus is cut: only
+``f_vag_tonic`` of the tonic signal is lost after a vagotomy (human truncal vagotomy: HR 1.22
+for later mental disorders, highly selective vagotomy 0.98; Bunyoz 2022), while the signal of
+transient lactic-acid bacteria is carried by the vagus alone (Bravo 2011; Bercik 2011), so a
+vagotomy still abolishes a probiotic's effect. ``vagotomy`` = 1 is a subdiaphragmatic (truncal)
+vagotomy: abdominal afferents and efferents, including the celiac branch that carries the
+splenic anti-inflammatory reflex, are cut; ``vagal_afferent_gain`` scales the afferents alone.
+Efferent vagal tone (an HRV index, measured as RMSSD) rises with mindfulness and exercise,
+falls with stress, and brakes TNF through the spleen.
+
+Mood: slow latent depression and anxiety states (0-1) relax over weeks towards a logistic
+function of their drivers (neuroinflammation, brain serotonin, BDNF-like plasticity, stress,
+visceral signal, cortisol). Depression has a self-reinforcing term (rumination) that makes
+episodes outlast their triggers. A fast sickness-behaviour state follows circulating IL-6 with a
+lag of hours (Reichenberg 2001; Eisenberger 2010) and adds transient low mood and anxiety:
+PHQ-9 = 27 × (depression + (1 - depression) × s_dep × sickness), GAD-7 likewise.
+
+``neurodegeneration_risk`` is an all-cause dementia hazard relative to a matched reference
+(same age and sex, not depressed, IL-6 at the healthy reference, a Western diet): the product
+of published hazard ratios of the model's own variables (Diniz 2013, depression; Darweesh 2018,
+IL-6; Singh 2014, Mediterranean diet), each applied to its one-year running average, assuming
+(as such risk scores do) that the published ratios multiply.
 """
 
 from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Species
 
 parameters = (
     # vagus
-    Parameter("vagal_afferent_gain", 1.0, "1", "1 = intact; 0 = subdiaphragmatic vagotomy "
-              "(Bravo 2011)", 0.0, 2.0, "gain of the gut→brain vagal afferent channel"),
+    Parameter("vagal_afferent_gain", 1.0, "1", "1 = intact; 0 = abdominal vagal "
+              "deafferentation (afferents only; Klarer 2014 J Neurosci 34:7067)", 0.0, 2.0,
+              "gain of the gut→brain vagal afferent channel"),
+    Parameter("vagotomy", 0.0, "1", "0 = intact; 1 = subdiaphragmatic (truncal) vagotomy: "
+              "abdominal afferents and efferents, including the celiac branch to the spleen, "
+              "are cut (Bravo 2011; Huston 2006; Bunyoz 2022 Acta Psychiatr Scand 145:67)",
+              0.0, 1.0, "abdominal vagus cut"),
+    Parameter("f_vag_tonic", 0.184, "1", "calibrated: vagus.vagotomy.phq9-steady-state, vagus."
+              "vagotomy.gad7-steady-state (calibration/fit.py vagal_compensation): vagotomy "
+              "alone changes PHQ-9/GAD-7 by at "
+              "most ~2 points (human truncal vagotomy HR 1.22 for later mental disorders, "
+              "highly selective 0.98: Bunyoz 2022; rodents: vagotomy alone leaves baseline "
+              "behaviour near sham, Bercik 2011 Gastroenterology 141:599, Bravo 2011); the "
+              "gut state also reaches the brain by spinal afferents and humorally", 0.0, 1.0,
+              "share of the tonic gut-state signal lost with the abdominal vagus after "
+              "central compensation"),
     Parameter("w_aff_5ht", 0.4, "1", "EC-cell 5-HT activates vagal 5-HT3 afferents (Bellono "
-              "2017 Cell 170:185); weights calibrated", 0.0, 1.0,
+              "2017 Cell 170:185); weight tuned by hand earlier (probiotic targets), assumed", 0.0,
+              1.0,
               "weight of gut serotonin in the afferent signal"),
     Parameter("w_aff_scfa", 0.3, "1", "SCFA activate vagal afferents via FFAR3 (Goswami "
               "2018)", 0.0, 1.0, "weight of SCFA in the afferent signal"),
@@ -79,7 +112,7 @@ parameters = (
               "person's depression vulnerability (shifts the set point)", "trait"),
     Parameter("anxiety_trait", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's trait anxiety", "trait"),
-    Parameter("d0", -2.21, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("d0", -2.29, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy PHQ-9 ~3 (Kocalevent "
               "2013)", -5.0, 0.0,
               "depression set point"),
@@ -94,11 +127,12 @@ parameters = (
               "depression drive per unit loss of vagal afferent signal"),
     Parameter("d_self", 2.0, "1", "calibrated: rumination sustains episodes (< 4 keeps one "
               "stable state)", 0.0, 3.9, "self-reinforcement of depression"),
-    Parameter("x0", -2.12, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("x0", -2.18, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy GAD-7 ~3 (Löwe 2008)",
               -5.0, 0.0,
               "anxiety set point"),
-    Parameter("x_cort", 0.3, "1", "calibrated", 0.0, 3.0, "anxiety drive per unit cortisol"),
+    Parameter("x_cort", 0.3, "1", "assumed (tuned by hand earlier to the healthy GAD-7)", 0.0,
+              3.0, "anxiety drive per unit cortisol"),
     Parameter("x_stress", 2.0, "1", "calibrated", 0.0, 6.0,
               "anxiety drive per unit perceived stress"),
     Parameter("x_vagal", 1.3, "1", "vagal/GABAergic tone is anxiolytic (Bravo 2011); "
@@ -109,8 +143,46 @@ parameters = (
               "anxiety drive per unit neuroinflammation"),
     Parameter("x_depression", 1.5, "1", "depression-anxiety comorbidity (calibrated)", 0.0,
               5.0, "anxiety drive per unit depression"),
-    Parameter("tau_neurodeg", 365.0, "d", "index is a one-year running exposure", 30.0, 3650.0,
-              "averaging time of the neurodegeneration-risk index"),
+    # fast sickness behaviour (hours)
+    Parameter("k_sickness", 12.0, "1/d", "sickness mood follows cytokines with a lag of ~1-2 h:"
+              " after low-dose endotoxin anxiety and depressed mood are raised at 3 h and fade "
+              "by 9 h (Reichenberg 2001 Arch Gen Psychiatry 58:445; Eisenberger 2010 Biol "
+              "Psychiatry 68:748)", 2.0, 50.0, "sickness-behaviour relaxation rate"),
+    Parameter("K_sick_il6", 150.0, "pg/mL", "assumed: endotoxin-size IL-6 (hundreds of "
+              "pg/mL) drives sickness behaviour, so that it peaks ~2 h after IL-6 and fades "
+              "within hours as IL-6 falls below ~100 pg/mL; MDD-range IL-6 (+1.8 pg/mL) does "
+              "not act acutely (its slow effect runs through neuroinflammation)", 5.0, 500.0,
+              "IL-6 giving half-maximal sickness behaviour (Hill n = 2)"),
+    Parameter("s_dep", 0.2, "1", "calibrated: low-dose endotoxin raises depressed mood by "
+              "ES 0.66 at 3 h (Reichenberg 2001, 0.8 ng/kg S. abortus equi)", 0.0, 1.0,
+              "latent depression added by full sickness behaviour (share of the gap to 1)"),
+    Parameter("s_anx", 0.2, "1", "calibrated: low-dose endotoxin raises anxiety by ES 0.55 "
+              "at 3 h (Reichenberg 2001)", 0.0, 1.0,
+              "latent anxiety added by full sickness behaviour (share of the gap to 1)"),
+    # measurement models
+    Parameter("rmssd_ref", 42.0, "ms", "short-term RMSSD of healthy adults 42 +- 15 ms (Nunan, "
+              "Sandercock & Brodie 2010 Pacing Clin Electrophysiol 33:1407)", 19.0, 75.0,
+              "RMSSD at typical vagal tone (tone 1)"),
+    Parameter("pss_a", -1.27, "logit", "calibrated: general-population PSS-10 mean 13.0, SD 6.2 "
+              "(Cohen & Williamson 1988) with the population's perceived stress", -5.0, 2.0,
+              "PSS-10 logit at zero perceived stress"),
+    Parameter("pss_b", 6.4, "1", "calibrated with pss_a (population SD of PSS-10 6.2)", 0.5,
+              20.0, "PSS-10 logit per unit perceived stress"),
+    # dementia hazard (neurodegeneration_risk)
+    Parameter("hr_depression", 1.85, "1", "late-life depression and all-cause dementia, pooled "
+              "RR 1.85 (1.67-2.04; Diniz et al. 2013 Br J Psychiatry 202:329)", 1.67, 2.04,
+              "dementia hazard ratio of a depressive episode"),
+    Parameter("hr_il6", 1.40, "1", "IL-6 highest vs lowest quantile, all-cause dementia HR 1.40 "
+              "(1.13-1.73; Darweesh et al. 2018 Alzheimers Dement 14:1450)", 1.13, 1.73,
+              "dementia hazard ratio of high vs low IL-6"),
+    Parameter("il6_quantile_span", 1.6, "ln(pg/mL)", "assumed: extreme quartile medians of a "
+              "log-normal IL-6 (SD of ln IL-6 ~0.65) lie ~1.6 ln-units apart", 1.0, 2.5,
+              "ln IL-6 distance between the highest and lowest quantile"),
+    Parameter("hr_medi", 0.67, "1", "highest vs lowest Mediterranean-diet tertile, MCI or "
+              "Alzheimer's disease HR 0.67 (0.55-0.81; Singh et al. 2014 J Alzheimers Dis "
+              "39:271)", 0.55, 0.81, "dementia hazard ratio of high Mediterranean adherence"),
+    Parameter("tau_neurodeg", 365.0, "d", "hazards are of sustained exposures: one-year running "
+              "averages", 30.0, 3650.0, "averaging time of the dementia-hazard exposures"),
 )
 
 assignments = (
@@ -118,11 +190,21 @@ assignments = (
                "transient lactic-acid bacteria (lactobacilli, probiotic bifidobacteria)"),
     Assignment("lab_signal", "lab_transient/(lab_transient + K_lab_vagal)", "1",
                "vagal signal of transient lactic-acid bacteria (0-1)"),
-    Assignment("vagal_afferent",
-               "vagal_afferent_gain*((w_aff_5ht*serotonin_gut_rel"
-               " + w_aff_scfa*2*tscfa/(tscfa + tscfa_ref))"
-               "/(w_aff_5ht + w_aff_scfa) + w_aff_lacto*lab_signal)", "1",
+    Assignment("vagal_path", "vagal_afferent_gain*(1 - vagotomy)", "1",
+               "integrity of the abdominal vagal afferents"),
+    Assignment("gut_state_signal", "(w_aff_5ht*serotonin_gut_rel"
+               " + w_aff_scfa*2*tscfa/(tscfa + tscfa_ref))/(w_aff_5ht + w_aff_scfa)", "1",
+               "tonic gut state sensed by afferents (EC serotonin, SCFA; 1 = healthy)"),
+    Assignment("vagal_afferent", "vagal_path*(gut_state_signal + w_aff_lacto*lab_signal)", "1",
                "gut→brain vagal afferent signal (~1 = healthy)"),
+    Assignment("visceral_central",
+               "(1 - f_vag_tonic*(1 - vagal_path))*gut_state_signal"
+               " + vagal_path*w_aff_lacto*lab_signal", "1",
+               "the brain's visceral gut-state signal: the tonic part also arrives by spinal "
+               "and humoral routes (central compensation), the lactic-acid-bacteria part by the "
+               "vagus alone"),
+    Assignment("vagal_efferent_splenic", "vagal_tone*(1 - vagotomy)", "1",
+               "efferent vagal drive of the splenic anti-inflammatory reflex"),
     Assignment("vagal_tone_target",
                "(1 + v_mind*mindfulness_min/(mindfulness_min + K_mind)"
                " + v_ex*exercise_min/(exercise_min + K_ex))*exp(-v_stress*stress_total)"
@@ -138,12 +220,25 @@ assignments = (
     Assignment("depression_drive",
                "d0 + vulnerability + d_inflam*(neuroinflammation - 1)"
                " + d_5ht*(1 - serotonin_brain_rel) + d_plasticity*(1 - plasticity)"
-               " + d_stress*stress_total + d_vagal*(1 - vagal_afferent)"
+               " + d_stress*stress_total + d_vagal*(1 - visceral_central)"
                " + d_self*depression", "1", "logit of the depression set point"),
     Assignment("anxiety_drive",
                "x0 + anxiety_trait + x_cort*(cort_rel - 1) + x_stress*stress_total"
-               " + x_vagal*(1 - vagal_afferent) + x_inflam*(neuroinflammation - 1)"
+               " + x_vagal*(1 - visceral_central) + x_inflam*(neuroinflammation - 1)"
                " + x_depression*depression", "1", "logit of the anxiety set point"),
+    Assignment("mdd_probability", "1/(1 + exp(-(27*depression - 10)/1.5))", "1",
+               "probability that the latent PHQ-9 is in the depressive-episode range "
+               "(>= 10: sensitivity and specificity 0.88, Kroenke 2001)"),
+    Assignment("medi_adherence",
+               "1/(1 + exp(-6*(((fruit_veg_servings - 3)/4 + (fiber_g - 15)/15)/2 - 0.5)))",
+               "1", "probability of the highest Mediterranean-diet tertile: 0.05 on the Western "
+               "diet (3 fruit/veg servings, 15 g fibre), 0.95 on the Mediterranean (7, 30 g)"),
+    Assignment("log_dementia_hazard",
+               "log(hr_depression)*(mdd_probability - 0.00932)"
+               " + log(hr_il6)/il6_quantile_span*log(il6/il6_ref)"
+               " + log(hr_medi)*(medi_adherence - 0.0474)", "1",
+               "log dementia hazard relative to the matched reference (not depressed: latent "
+               "PHQ-9 3; IL-6 at il6_ref; Western diet)"),
 )
 
 species = (
@@ -157,15 +252,29 @@ species = (
             "k_depression*(1/(1 + exp(-depression_drive)) - depression)"),
     Species("anxiety", 0.13, "1", "latent anxiety severity (0-1)",
             "k_anxiety*(1/(1 + exp(-anxiety_drive)) - anxiety)"),
-    Species("neurodeg_load", 1.0, "1", "running neuroinflammatory/QUIN exposure",
-            "(0.5*neuroinflammation + 0.5*quin_rel - neurodeg_load)/tau_neurodeg"),
+    Species("neurodeg_load", 0.0, "1", "one-year running average of the log dementia hazard",
+            "(log_dementia_hazard - neurodeg_load)/tau_neurodeg", nonnegative=False),
+    Species("sickness", 0.0, "1", "acute sickness behaviour (0-1), driven by circulating IL-6",
+            "k_sickness*(il6**2/(il6**2 + K_sick_il6**2) - sickness)"),
 )
 
 observables = (
-    Observable("phq9", "27*depression", "score 0-27", "PHQ-9 depression score"),
-    Observable("gad7", "21*anxiety", "score 0-21", "GAD-7 anxiety score"),
+    Observable("phq9", "27*(depression + (1 - depression)*s_dep*sickness)", "score 0-27",
+               "PHQ-9 depression score (slow depressive state plus transient sickness mood)"),
+    Observable("gad7", "21*(anxiety + (1 - anxiety)*s_anx*sickness)", "score 0-21",
+               "GAD-7 anxiety score (slow anxiety state plus transient sickness anxiety)"),
+    Observable("sickness_behaviour", "sickness", "1 (0-1)",
+               "acute cytokine-driven sickness behaviour (hours)"),
     Observable("vagal_tone", "vagal_tone", "1", "efferent vagal tone (1 = typical adult)"),
+    Observable("hrv_rmssd", "rmssd_ref*vagal_tone", "ms",
+               "heart-rate variability RMSSD (short-term, resting), proportional to efferent "
+               "vagal tone (measurement model; 42 ms = typical adult, Nunan 2010)"),
+    Observable("pss10", "40/(1 + exp(-(pss_a + pss_b*stress_total)))", "score 0-40",
+               "Perceived Stress Scale (PSS-10) from perceived stress (measurement model "
+               "calibrated to Cohen & Williamson 1988 norms)"),
     Observable("vagal_afferent", "vagal_afferent", "1", "gut→brain vagal signal (1 = healthy)"),
+    Observable("visceral_signal", "visceral_central", "1",
+               "the brain's visceral gut-state signal (vagal + spinal/humoral; 1 = healthy)"),
     Observable("neuroinflammation", "neuroinflammation", "1",
                "microglial activation (1 = healthy)"),
     Observable("plasticity", "plasticity", "1", "BDNF-like plasticity (1 = healthy)"),
@@ -178,20 +287,23 @@ observables = (
                "depression drive from lost plasticity (cortisol, inflammation, exercise)"),
     Observable("dep_drive_stress", "d_stress*stress_total", "logit",
                "depression drive from perceived stress"),
-    Observable("dep_drive_vagal", "d_vagal*(1 - vagal_afferent)", "logit",
-               "depression drive from the gut→brain vagal signal"),
+    Observable("dep_drive_vagal", "d_vagal*(1 - visceral_central)", "logit",
+               "depression drive from the gut→brain visceral signal (vagal and other routes)"),
     Observable("anx_drive_cortisol", "x_cort*(cort_rel - 1)", "logit",
                "anxiety drive from cortisol"),
     Observable("anx_drive_stress", "x_stress*stress_total", "logit",
                "anxiety drive from perceived stress"),
-    Observable("anx_drive_vagal", "x_vagal*(1 - vagal_afferent)", "logit",
-               "anxiety drive from the gut→brain vagal signal"),
+    Observable("anx_drive_vagal", "x_vagal*(1 - visceral_central)", "logit",
+               "anxiety drive from the gut→brain visceral signal (vagal and other routes)"),
     Observable("anx_drive_inflammation", "x_inflam*(neuroinflammation - 1)", "logit",
                "anxiety drive from neuroinflammation"),
     Observable("anx_drive_depression", "x_depression*depression", "logit",
                "anxiety drive from depression (comorbidity)"),
-    Observable("neurodegeneration_risk", "neurodeg_load", "1 (healthy = 1)",
-               "one-year running neuroinflammatory and quinolinic-acid exposure"),
+    Observable("neurodegeneration_risk", "exp(neurodeg_load)", "hazard ratio",
+               "all-cause dementia hazard relative to a matched reference person (same age "
+               "and sex; not depressed, IL-6 at the healthy reference 1.2 pg/mL, Western diet), "
+               "from published hazard ratios of one-year averages of depression (Diniz 2013), "
+               "IL-6 (Darweesh 2018) and Mediterranean-diet adherence (Singh 2014)"),
 )
 
 MODULE = Module("brain", "Vagus nerve and brain: neuroinflammation, plasticity, mood",

@@ -51,7 +51,10 @@ parameters = (
 )
 
 assignments = (
-    Assignment("D_wash", "1/transit_d", "1/d", "washout (dilution) rate of colon content"),
+    # issue #14 (brain -> gut arm): stress-driven CRH speeds colonic transit; the factor is
+    # declared in barrier.py (1 at everyday stress levels of 0)
+    Assignment("D_wash", "transit_stress_factor/transit_d", "1/d",
+               "washout (dilution) rate of colon content (sped up by stress-driven CRH)"),
     Assignment("in_nsp", "fiber_g*f_fiber_colon/V_colon", "g/L/d", "fibre inflow"),
     Assignment("in_rs", "resistant_starch_g/V_colon", "g/L/d", "resistant-starch inflow"),
     Assignment("in_sugar", "sugar_g*f_sugar_colon/V_colon", "g/L/d",

@@ -60,6 +60,10 @@ parameters = (
               "calibration target)", 0.05, 0.5, "reference spore-former share"),
     Parameter("k_ec", 2.0, "1/d", "EC 5-HT stores turn over in ~half a day (assumed)", 0.5,
               10.0, "gut serotonin turnover"),
+    Parameter("tph2_rel", 0.1, "1", "brain (TPH2) serotonin synthesis ~10 % of enterochromaffin "
+              "(TPH1) synthesis in a conventional gut: ~90 % of body serotonin is made by EC "
+              "cells (Gershon & Tack 2007 Gastroenterology 132:397)", 0.03, 0.3,
+              "brain serotonin synthesis relative to healthy gut synthesis"),
     Parameter("trp_ref", 60.0, "uM", "plasma total Trp 50-80 uM (Badawy 2017)", 40.0, 90.0,
               "reference plasma tryptophan"),
     Parameter("kyn_ref", 1.8, "uM", "plasma Kyn 1.3-2.5 uM", 1.0, 3.0, "reference kynurenine"),
@@ -121,10 +125,11 @@ observables = (
                "colonic serotonin (EC cells) relative to a healthy conventional gut"),
     Observable("serotonin_brain", "serotonin_brain_rel", "1 (healthy = 1)",
                "brain extracellular serotonin relative to healthy"),
-    Observable("serotonin_gut_share", "k_tph_gut*ec_drive/(k_tph_gut*ec_drive + "
-               "0.1*k_tph_gut*brain_trp_uptake/brain_trp_uptake_ref)", "1",
-               "gut share of body serotonin synthesis (brain TPH2 ~10% of gut TPH1 flux, "
-               "Gershon & Tack 2007)"),
+    Observable("serotonin_gut_share", "ec_drive*trp/trp_ref/(ec_drive*trp/trp_ref"
+               " + tph2_rel*brain_trp_uptake/brain_trp_uptake_ref)", "1",
+               "gut share of body serotonin synthesis: EC (TPH1) synthesis, which depends on "
+               "SCFA, spore-formers and plasma Trp, over EC plus brain (TPH2) synthesis; it "
+               "falls without microbes as EC serotonin does (Yano 2015; Reigstad 2015)"),
 )
 
 MODULE = Module("tryptophan", "Tryptophan, kynurenine and serotonin", parameters, species,

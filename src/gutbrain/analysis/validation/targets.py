@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from gutbrain.analysis.validation.data import LIBRARY_FILE, TARGETS_DIR
 
-MODULES = ("microbial", "host-barrier", "host-immune", "host-hpa", "host-tryptophan", "vagus",
-           "brain", "clinical")
+MODULES = ("microbial", "host-barrier", "host-immune", "host-hpa", "host-tryptophan",
+           "host-neuroactive", "vagus", "brain", "clinical")
 TIERS = ("anchor", "soft")
 
 
