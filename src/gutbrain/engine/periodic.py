@@ -101,6 +101,27 @@ def sensitivities(model: CompiledModel, start_params: np.ndarray, start: np.ndar
     return _MONODROMY[key]
 
 
+class _Coordinates:
+    """Log coordinates for non-negative states, scaled linear ones for signed states."""
+
+    def __init__(self, nonnegative: np.ndarray, start: np.ndarray) -> None:
+        self.log = np.asarray(nonnegative, dtype=bool)
+        self.floor = 1e-9 * np.maximum(1.0, np.abs(start))
+        self.scale = np.maximum(1.0, np.abs(start))
+
+    def to_z(self, y: np.ndarray) -> np.ndarray:
+        logged = np.log(np.maximum(y, 0.0) + self.floor)
+        return np.where(self.log, logged, y / self.scale)
+
+    def to_y(self, z: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            logged = np.maximum(np.exp(np.where(self.log, z, 0.0)) - self.floor, 0.0)
+        return np.where(self.log, logged, z * self.scale)
+
+    def dy_dz(self, y: np.ndarray) -> np.ndarray:
+        return np.where(self.log, np.maximum(y, 0.0) + self.floor, self.scale)
+
+
 def _anderson(f_hist: np.ndarray, h_hist: np.ndarray, count: np.ndarray) -> np.ndarray:
     """Anderson-mixed iterates for every person at once: h − ΔH γ with γ minimising
     |f − ΔF γ| (normal equations, Tikhonov-regularised; persons with fewer than two entries in
@@ -131,30 +152,28 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
     the Jacobian is taken); ``tol`` is the tolerance the states will be used at (convergence
     is measured in its units). params: (person, parameter).
 
-    The iteration runs in log coordinates z = log(y + c) (every state is non-negative; c is a
-    floor far below any tolerance): a guild that one person's diet or transit drives towards
+    The iteration runs in log coordinates z = log(y + c) for the non-negative states (c is a
+    floor far below any tolerance; the few signed states, e.g. a log hazard, stay linear,
+    scaled): a guild that one person's diet or transit drives towards
     washout decays geometrically, which the reference person's Jacobian captures in log
     coordinates but not in linear ones (2.5 % of 2,000 general persons stalled in linear
     coordinates, 0.1-0.3 % in log coordinates). Early iterations, far from the solution, use
     ROUGH_RTOL (the single-precision kernel); a person switches to SHOOT_RTOL once an update
     changes no state by more than ROUGH_UNTIL cohort-tolerance units."""
     n_persons, n = params.shape[0], model.n_states
-    if not model.nonnegative.all():  # pragma: no cover - every state of the model is
-        raise ValueError("log-coordinate shooting needs non-negative states")
-    floor = 1e-9 * np.maximum(1.0, np.abs(start))
+    coords = _Coordinates(model.nonnegative, start)
     m, dphi_dp, varied = sensitivities(model, start_params, start, params)
-    m_log = m * (start + floor)[None, :] / (start + floor)[:, None]
-    lu = sl.lu_factor(np.eye(n) - m_log)
+    g0 = coords.dy_dz(start)
+    lu = sl.lu_factor(np.eye(n) - m * g0[None, :] / g0[:, None])
     tight = Tolerances(rtol=SHOOT_RTOL, norm="max", max_steps=MAX_STEPS)
     rough = Tolerances(rtol=ROUGH_RTOL, norm="max", max_steps=MAX_STEPS)
-    z = np.repeat(np.log(start + floor)[None], n_persons, axis=0)
+    z = np.repeat(coords.to_z(start)[None], n_persons, axis=0)
     if varied.size:  # first-order guess: dz* = (I - M_z)^-1 dPhi_z/dp dp (implicit function)
         dp = params[:, varied] - start_params[varied]
         dp[~np.isfinite(dp).all(axis=1)] = 0.0  # such a person fails in the first day
-        dz = sl.lu_solve(lu, (dp @ (dphi_dp / (start + floor)[None, :])).T,
-                       check_finite=False).T
+        dz = sl.lu_solve(lu, (dp @ (dphi_dp / g0[None, :])).T, check_finite=False).T
         z = z + np.clip(dz, -MAX_LOG_STEP, MAX_LOG_STEP)
-    y = np.maximum(np.exp(z) - floor, 0.0)
+    y = coords.to_y(z)
     status = np.zeros(n_persons, dtype=np.int64)
     info = np.zeros((n_persons, 4))
     iterations = np.zeros(n_persons, dtype=np.int64)
@@ -183,8 +202,7 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
             idx, g = idx[ok], g[ok]
             if idx.size == 0:
                 break
-        step = sl.lu_solve(lu, (np.log(np.maximum(g, 0.0) + floor) - z[idx]).T,
-                           check_finite=False).T
+        step = sl.lu_solve(lu, (coords.to_z(g) - z[idx]).T, check_finite=False).T
         h = z[idx] + step  # frozen-Jacobian Newton step in log coordinates
         f_hist[idx] = np.roll(f_hist[idx], -1, axis=1)
         h_hist[idx] = np.roll(h_hist[idx], -1, axis=1)
@@ -195,7 +213,7 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
         z_new[~np.isfinite(z_new).all(axis=1)] = h[~np.isfinite(z_new).all(axis=1)]
         # trust region: no state moves by more than a factor e^MAX_LOG_STEP in one update
         z_new = z[idx] + np.clip(z_new - z[idx], -MAX_LOG_STEP, MAX_LOG_STEP)
-        y_new = np.maximum(np.exp(z_new) - floor, 0.0)
+        y_new = coords.to_y(z_new)
         weight = tol.rtol * np.abs(y_new) + tol.atol(y_new)
         change = np.max(np.abs(y_new - y[idx]) / weight, axis=1)
         y[idx], z[idx] = y_new, z_new
