@@ -373,8 +373,14 @@ def test_roadrunner_runs_the_export_as_is(model, capsys):
 
 
 def _copasi():
+    import locale
+
+    saved = locale.setlocale(locale.LC_CTYPE)
     basico = pytest.importorskip(
         "basico", reason="COPASI's Python API is not installed (pip install copasi-basico)")
+    # importing COPASI switches the process to the C (ASCII) locale, which would break every
+    # later open() without an explicit encoding in this test session
+    locale.setlocale(locale.LC_CTYPE, saved)
     if not hasattr(basico, "load_model"):  # PyPI's unrelated "basico" (an SAP notes tool)
         pytest.skip("the installed 'basico' is not COPASI's (pip install copasi-basico)")
     return basico

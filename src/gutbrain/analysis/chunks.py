@@ -52,7 +52,8 @@ def claim_chunk_dir(out: Path, digest: str, what: str, overwrite: bool = False) 
     marker = chunk_dir / RUN_FILE
     if chunk_dir.is_dir():
         try:
-            recorded = json.loads(marker.read_text()).get("digest") if marker.exists() else None
+            recorded = (json.loads(marker.read_text(encoding="utf-8")).get("digest")
+                        if marker.exists() else None)
         except (OSError, ValueError):
             recorded = None
         has_chunks = any(chunk_dir.glob("*.parquet"))
@@ -71,7 +72,8 @@ def claim_chunk_dir(out: Path, digest: str, what: str, overwrite: bool = False) 
                 tmp.unlink(missing_ok=True)
         if not marker.exists():
             tmp_marker = chunk_dir / f".{RUN_FILE}.{os.getpid()}.tmp"
-            tmp_marker.write_text(json.dumps({"digest": digest, "what": what}))
+            tmp_marker.write_text(json.dumps({"digest": digest, "what": what}),
+                                  encoding="utf-8")
             os.replace(tmp_marker, marker)
     except OSError as exc:
         raise EnvironmentProblem(f"{chunk_dir}: cannot write there ({exc.strerror})") from None

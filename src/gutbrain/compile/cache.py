@@ -230,7 +230,7 @@ def verify_generated(path: Path, key: str) -> str | None:
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc})"
     try:
-        stamp = json.loads(_sidecar(path).read_text())
+        stamp = json.loads(_sidecar(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return "no checksum"
     except (OSError, ValueError) as exc:

@@ -142,6 +142,8 @@ def _scaled(factor: float, unit: Unit) -> Unit:
 ATOMS: dict[str, Unit] = {
     # pure numbers: a ratio, a pH, a log-odds, an entropy in nats, international units
     "1": ONE, "pH": ONE, "logit": ONE, "nats": ONE, "IU": ONE, "MIU": _scaled(1e6, ONE),
+    # endotoxin units of the LAL assay: an activity, counted like international units
+    "EU": ONE,
     "mol": _MOL, "mmol": _scaled(1e-3, _MOL), "umol": _scaled(1e-6, _MOL),
     "nmol": _scaled(1e-9, _MOL), "pmol": _scaled(1e-12, _MOL),
     "M": _MOL / _L, "mM": _scaled(1e-3, _MOL / _L), "uM": _scaled(1e-6, _MOL / _L),
@@ -149,7 +151,8 @@ ATOMS: dict[str, Unit] = {
     "kg": _scaled(1e3, _G), "g": _G, "mg": _scaled(1e-3, _G), "ug": _scaled(1e-6, _G),
     "ng": _scaled(1e-9, _G), "pg": _scaled(1e-12, _G),
     "L": _L, "dL": _scaled(0.1, _L), "mL": _scaled(1e-3, _L), "uL": _scaled(1e-6, _L),
-    "s": _S, "min": _scaled(60.0, _S), "h": _scaled(3600.0, _S), "d": DAY, "day": DAY,
+    "s": _S, "ms": _scaled(1e-3, _S), "min": _scaled(60.0, _S), "h": _scaled(3600.0, _S),
+    "d": DAY, "day": DAY,
     "week": _scaled(7 * DAY_SECONDS, _S),
     # counts: cells, colony-forming units, food servings
     "cell": _ITEM, "cells": _ITEM, "CFU": _ITEM, "serving": _ITEM, "servings": _ITEM,
@@ -162,6 +165,10 @@ _DESCRIPTIVE = (
     (re.compile(r"^score (\d+)\s*-\s*(\d+)$"), "score"),
     # a ratio with its reference in words, e.g. "1 (healthy = 1)"
     (re.compile(r"^1 \(.+\)$"), ""),
+    # a hazard ratio against a reference
+    (re.compile(r"^hazard ratio$"), "hazard_ratio"),
+    # the natural log of a quantity: a pure number in SBML (its argument's unit in words)
+    (re.compile(r"^ln\(.+\)$"), "ln"),
 )
 
 # Unit strings in the model that do not say what the expressions use them as; the export

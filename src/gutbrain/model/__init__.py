@@ -53,7 +53,7 @@ def calibration_targets() -> dict[str, list[str]]:
     """Validation targets each hand-tuned parameter is calibrated against: the targets that
     move when the value moves, as measured by calibration/provenance.py. An empty list: the
     screen found no target that constrains the value (it is an assumption)."""
-    text = files("gutbrain.model").joinpath("calibration_targets.json").read_text()
+    text = files("gutbrain.model").joinpath("calibration_targets.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

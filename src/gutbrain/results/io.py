@@ -45,13 +45,13 @@ def write_results(ds: xr.Dataset, out_dir: str | Path) -> dict[str, Path]:
     meta["columns"] = {c: ds[c].attrs.get("units", "") for c in df.columns if c != "day"}
     meta["columns"]["day"] = "d"
     meta["status"] = ds.attrs.get("status", "")
-    _atomic(prov, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2)))
+    _atomic(prov, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2), encoding="utf-8"))
     return {"results": table, "provenance": prov}
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     path = Path(path)
-    _atomic(path, lambda tmp: Path(tmp).write_text(text))
+    _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return path
 
 
