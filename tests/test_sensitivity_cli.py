@@ -156,3 +156,35 @@ def test_a_trial_spec_gives_indices_of_its_effect_sizes(tmp_path):
     assert info["target"]["kind"] == "trial" and info["runs"] == 6
     runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
     assert runs["hedges_g:phq9:probiotic"].notna().all()
+
+
+def test_too_many_failed_runs_exit_3_keeping_the_runs(tiny, tmp_path, monkeypatch):
+    """Failure is data up to a point: with fewer than half the effects left the indices are
+    refused (exit 3), the runs and the reasons are kept, and no stale indices remain."""
+    import numpy as np
+
+    from gutbrain.analysis import sensitivity_model as SM
+
+    _, sc, _ = tiny
+    real = SM.scenario_chunk
+
+    def failing(*args):
+        df = real(*args)
+        bad = df["sample"] % 2 == 0  # every other run: each effect touches a failure
+        df.loc[bad, "status"] = 2
+        df.loc[bad, "reason"] = "non-finite value at day 3.000 (variable x)"
+        cols = [c for c in df.columns if ":" in c]
+        df.loc[bad, cols] = np.nan
+        return df
+
+    monkeypatch.setattr(SM, "scenario_chunk", failing)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "indices.parquet").write_text("stale")
+    res = _invoke(str(sc), *PARAMS, "--n", "3", "--out", str(out))
+    assert res.exit_code == 3, res.output
+    assert "runs failed" in res.output and "non-finite value" in res.output
+    info = json.loads((out / "summary.json").read_text())
+    assert info["failed_runs"] == 6 and "refused" in info
+    assert not (out / "indices.parquet").exists()
+    assert len(pd.read_parquet(out / "runs.parquet")) == 12

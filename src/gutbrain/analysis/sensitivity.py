@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from gutbrain.errors import InputError
 
@@ -226,16 +225,25 @@ def elementary_effects(design: Design, y: np.ndarray) -> np.ndarray:
     return ee
 
 
+def _percentiles(boot: np.ndarray, conf_level: float) -> tuple[np.ndarray, np.ndarray]:
+    a = 100 * (1 - conf_level) / 2
+    lo, hi = np.percentile(boot, [a, 100 - a], axis=0)
+    return lo, hi
+
+
 def morris_indices(design: Design, y: np.ndarray, seed: int = 0,
                    conf_level: float = CONF_LEVEL, resamples: int = RESAMPLES
                    ) -> tuple[dict[str, np.ndarray], OutputReport]:
-    """μ*, μ, σ of the elementary effects and bootstrap half-widths (SALib's estimators and
-    mu_star_conf; μ and σ get the same bootstrap), each factor over its finite effects."""
+    """μ*, μ, σ of the elementary effects (SALib's estimators), each factor over its finite
+    effects, with percentile bootstrap intervals (resampling the effects, as SALib's
+    mu_star_conf does, but by percentiles: μ* is non-negative and skewed for small r, and a
+    normal interval would reach below zero)."""
     ee = elementary_effects(design, y)
     d = len(design.factors)
-    z = norm.ppf(0.5 + conf_level / 2)
-    out = {k: np.full(d, np.nan) for k in ("mu_star", "mu", "sigma", "mu_star_conf",
-                                           "mu_conf", "sigma_conf", "n_used")}
+    out = {k: np.full(d, np.nan) for k in ("mu_star", "mu", "sigma", "n_used")}
+    for k in ("mu_star", "mu", "sigma"):
+        out[f"{k}_low"] = np.full(d, np.nan)
+        out[f"{k}_high"] = np.full(d, np.nan)
     for j in range(d):
         e = ee[j][np.isfinite(ee[j])]
         out["n_used"][j] = e.size
@@ -247,9 +255,9 @@ def morris_indices(design: Design, y: np.ndarray, seed: int = 0,
             continue
         out["sigma"][j] = e.std(ddof=1)
         boot = e[_rng(seed, 1, j).integers(e.size, size=(resamples, e.size))]
-        out["mu_star_conf"][j] = z * np.abs(boot).mean(axis=1).std(ddof=1)
-        out["mu_conf"][j] = z * boot.mean(axis=1).std(ddof=1)
-        out["sigma_conf"][j] = z * boot.std(axis=1, ddof=1).std(ddof=1)
+        for k, stat in (("mu_star", np.abs(boot).mean(axis=1)), ("mu", boot.mean(axis=1)),
+                        ("sigma", boot.std(axis=1, ddof=1))):
+            out[f"{k}_low"][j], out[f"{k}_high"][j] = _percentiles(stat, conf_level)
     blocks = y.reshape(design.n_blocks, -1)
     rep = OutputReport("", design.n_blocks, int(np.isfinite(blocks).all(axis=1).sum()),
                        effects_dropped=int((~np.isfinite(ee)).sum()), effects=int(ee.size))
@@ -261,29 +269,35 @@ def morris_indices(design: Design, y: np.ndarray, seed: int = 0,
 def sobol_indices(design: Design, y: np.ndarray, seed: int = 0,
                   conf_level: float = CONF_LEVEL, resamples: int = RESAMPLES
                   ) -> tuple[dict[str, np.ndarray], OutputReport]:
-    """First-order and total Sobol indices (SALib, Saltelli 2010 / Jansen estimators) with
-    bootstrap half-widths, over the Saltelli blocks whose runs all succeeded (in order)."""
+    """First-order and total Sobol indices (SALib: Saltelli 2010 S1, Jansen ST) over the
+    Saltelli blocks whose runs all succeeded (in order), with percentile intervals of SALib's
+    bootstrap resamples (of the blocks)."""
     from SALib.analyze import sobol
 
     d = len(design.factors)
     blocks = y.reshape(design.n_blocks, design.block_size)
     keep = np.isfinite(blocks).all(axis=1)
     rep = OutputReport("", design.n_blocks, int(keep.sum()))
-    nan = {k: np.full(d, np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+    keys = ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high")
     if keep.sum() < 2:
-        return nan, rep
+        return {k: np.full(d, np.nan) for k in keys}, rep
     kept = blocks[keep].reshape(-1)
     if np.ptp(kept) == 0.0:  # no variance to apportion: SALib's convention is 0
         rep.constant = True
-        zero = {k: np.zeros(d) for k in nan}
-        return zero, rep
+        return {k: np.zeros(d) for k in keys}, rep
     # SALib seeds its bootstrap only for a truthy seed (0 falls back to the global RNG)
     boot_seed = int(np.random.SeedSequence([seed, 2]).generate_state(1)[0]) | 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         si = sobol.analyze(design.problem(), kept, calc_second_order=False,
-                           num_resamples=resamples, conf_level=conf_level, seed=boot_seed)
-    return {k: np.asarray(si[k], dtype=float) for k in nan}, rep
+                           num_resamples=resamples, conf_level=conf_level, seed=boot_seed,
+                           keep_resamples=True)
+    out = {}
+    for k in ("S1", "ST"):
+        out[k] = np.asarray(si[k], dtype=float)
+        out[f"{k}_low"], out[f"{k}_high"] = _percentiles(np.asarray(si[f"{k}_conf_all"]),
+                                                          conf_level)
+    return out, rep
 
 
 def analyse(design: Design, outputs: dict[str, np.ndarray], seed: int = 0,
@@ -291,8 +305,8 @@ def analyse(design: Design, outputs: dict[str, np.ndarray], seed: int = 0,
             ) -> tuple[pd.DataFrame, dict[str, OutputReport]]:
     """The tidy indices table (parameter, output, index, value, ci_low, ci_high, n_used) of
     every output, each a vector over the design's runs **in sample order**; and per output
-    what was dropped. The confidence interval is value ± the bootstrap half-width (SALib's
-    normal approximation), at ``conf_level``."""
+    what was dropped. Confidence intervals are percentile bootstrap intervals at
+    ``conf_level``."""
     rows: list[pd.DataFrame] = []
     reports: dict[str, OutputReport] = {}
     names = np.array(design.names)
@@ -302,19 +316,19 @@ def analyse(design: Design, outputs: dict[str, np.ndarray], seed: int = 0,
             raise ValueError(f"output {name!r}: {y.shape} values for {design.runs} runs")
         if design.method == "morris":
             s, rep = morris_indices(design, y, seed + k, conf_level, resamples)
-            parts = [("mu_star", s["mu_star"], s["mu_star_conf"]), ("mu", s["mu"], s["mu_conf"]),
-                     ("sigma", s["sigma"], s["sigma_conf"])]
+            parts = ("mu_star", "mu", "sigma")
             used = s["n_used"]
         else:
             s, rep = sobol_indices(design, y, seed + k, conf_level, resamples)
-            parts = [("ST", s["ST"], s["ST_conf"]), ("S1", s["S1"], s["S1_conf"])]
+            parts = ("ST", "S1")
             used = np.full(len(names), rep.blocks_complete, dtype=float)
         rep.output = name
         reports[name] = rep
-        for index, value, conf in parts:
+        for index in parts:
             rows.append(pd.DataFrame({"parameter": names, "output": name, "index": index,
-                                      "value": value, "ci_low": value - conf,
-                                      "ci_high": value + conf, "n_used": used.astype(int)}))
+                                      "value": s[index], "ci_low": s[f"{index}_low"],
+                                      "ci_high": s[f"{index}_high"],
+                                      "n_used": used.astype(int)}))
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=[*COLUMNS, "n_used"])
     return table, reports

@@ -33,6 +33,7 @@ from gutbrain.analysis.population import COHORT_NORM, COHORT_RTOL, cohort_tolera
 from gutbrain.analysis.sensitivity import (
     DEFAULT_N,
     METHODS,
+    MIN_KEPT,
     MORRIS_LEVELS,
     SUMMARIES,
     Design,
@@ -56,6 +57,8 @@ VERSION = 1  # of the chunk layout (in the digest)
 # step size at day 0 (issue #15 item 4), and under the engine's default cap of 5 million
 # steps each such run cost ~40 s (measured), several minutes for a Morris design.
 MAX_STEPS_PER_DAY = 2000
+PROBE_STEPS = 20_000  # the stall probe (burn_in)
+STALL_DAYS = 1e-3  # ~1.4 min of model time
 
 
 @dataclass(frozen=True)
@@ -165,13 +168,57 @@ def resolve_outputs(target: Target, outputs: Sequence[str] | None, summary: str 
 
 
 # ---- chunk functions (picklable, module level: they ship to dask workers) ------------------
+def burn_in(model: Any, params: np.ndarray, reference: np.ndarray, base: np.ndarray,
+            tol: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each parameter set's periodic steady state at midnight, status (0 ok, 1 failed) and
+    reason: shooting on the one-day map (engine.periodic), and for the sets it leaves
+    unconverged the engine's own fallback, FALLBACK_DAYS of brute force from the best
+    iterate (from the reference where the iterate overflowed), done here behind a one-day
+    probe. Why: sampled sets sit anywhere in the ranges,
+    far from the reference, where shooting often does not converge; a set whose step size
+    collapses at the start (a stall: less than STALL_DAYS of progress in PROBE_STEPS steps)
+    would spend the whole step budget going nowhere (~6 s each; half a Morris design's time
+    when ~20 % of its sets stall, measured), so it fails after the probe instead."""
+    from gutbrain.engine.batch import integrate_batch
+    from gutbrain.engine.periodic import FALLBACK_DAYS, periodic_steady_states
+
+    shot = periodic_steady_states(model, params, reference, base, tol, fallback_days=0.0)
+    y = shot.y.copy()
+    status = np.zeros(len(params), dtype=np.int8)
+    reasons = np.array(["ok"] * len(params), dtype=object)
+    todo = np.flatnonzero(shot.brute_force)
+    if todo.size:
+        zero = np.zeros((1, model.n_states))
+        t0 = -FALLBACK_DAYS
+        probe = integrate_batch(model, np.array([t0, t0 + 1.0]), params[todo][:, None, :],
+                                zero, y[todo], np.array([t0 + 1.0]),
+                                replace(tol, max_steps=PROBE_STEPS))
+        stalled = (probe.status == 1) & (probe.info[:, 0] < t0 + STALL_DAYS)
+        for k, m in zip(todo[stalled], np.array(probe.messages(model))[stalled], strict=True):
+            status[k] = 1
+            reasons[k] = (f"burn-in: stalled ({m.replace(' at day', ' within minutes of day')}"
+                          ")")
+        go = todo[~stalled]
+        lost = go[~np.isfinite(y[go]).all(axis=1)]
+        y[lost] = reference  # an iterate that overflowed is no start: the reference is
+        if go.size:
+            sol = integrate_batch(model, np.array([t0, 0.0]), params[go][:, None, :], zero,
+                                  y[go], np.array([0.0]),
+                                  replace(tol, max_steps=int(MAX_STEPS_PER_DAY * -t0)))
+            y[go] = sol.y[:, 0]
+            for k, s, m in zip(go, sol.status, sol.messages(model), strict=True):
+                if s != 0:
+                    status[k] = 1
+                    reasons[k] = f"burn-in: {m}"
+    return y, status, reasons
+
+
 def scenario_chunk(scenario_json: str, names: tuple[str, ...], reference: np.ndarray,
                    rtol: float, samples: np.ndarray, values: np.ndarray) -> pd.DataFrame:
     """One row per sampled parameter set: status, reason, and every observable's end, mean
     and change (columns ``OBS:end`` ...); NaN where the burn-in or the run failed."""
     from gutbrain.compile.build import compile_model
     from gutbrain.engine.batch import integrate_batch, observe_batch
-    from gutbrain.engine.periodic import FALLBACK_DAYS, periodic_steady_states
     from gutbrain.scenario.schedule import build_schedule, person_parameters, sample_times
     from gutbrain.scenario.schema import Scenario
 
@@ -182,11 +229,9 @@ def scenario_chunk(scenario_json: str, names: tuple[str, ...], reference: np.nda
     params = np.repeat(base[None], n, axis=0)
     params[:, [model.param_index(p) for p in names]] = values
     tol = cohort_tolerances(rtol)
-    burn = periodic_steady_states(model, params, reference, base, replace(
-        tol, max_steps=int(MAX_STEPS_PER_DAY * FALLBACK_DAYS)))
-    status = np.where(burn.status != 0, 1, 0).astype(np.int8)
-    reasons = np.array([f"burn-in: {m}" if m != "ok" else m
-                        for m in burn.as_batch().messages(model)], dtype=object)
+    started = time.perf_counter()
+    y0, status, reasons = burn_in(model, params, reference, base, tol)
+    burnt = time.perf_counter()
     t = sample_times(sc.days, 1.0)
     obs = np.full((n, len(t), len(model.observable_ids)), np.nan)
     ok = np.flatnonzero(status == 0)
@@ -195,19 +240,25 @@ def scenario_chunk(scenario_json: str, names: tuple[str, ...], reference: np.nda
         seg_params = np.stack([s.params for s in scheds])
         bolus = np.stack([s.bolus for s in scheds])
         bounds = scheds[0].boundaries
-        sol = integrate_batch(model, bounds, seg_params, bolus, burn.y[ok], t,
+        sol = integrate_batch(model, bounds, seg_params, bolus, y0[ok], t,
                               replace(tol, max_steps=int(MAX_STEPS_PER_DAY * max(sc.days, 1))))
         obs[ok] = observe_batch(model, sol, bounds, seg_params)
-        for k, s, m in zip(ok, sol.status, sol.messages(model), strict=True):
-            if s != 0:
+        for k, s, m, info in zip(ok, sol.status, sol.messages(model), sol.info, strict=True):
+            if s != 0 and info[0] <= t[0]:  # the steady state itself is outside physiology
+                status[k] = 1
+                reasons[k] = f"burn-in: steady state {m.replace(' at day 0.000', '')}"
+            elif s != 0:
                 status[k] = 2
                 reasons[k] = m
     obs[status != 0] = np.nan
+    done = time.perf_counter()
     span = max(t[-1] - t[0], 1e-12)
     summaries = {"end": obs[:, -1], "mean": np.trapezoid(obs, t, axis=1) / span,
                  "change": obs[:, -1] - obs[:, 0]}
     cols: dict[str, Any] = {"sample": np.asarray(samples, dtype=np.int64), "status": status,
-                            "reason": reasons.astype(str)}
+                            "reason": reasons.astype(str),
+                            # wall seconds of the chunk's phases, shared out over its runs
+                            "burn_in_s": (burnt - started) / n, "scenario_s": (done - burnt) / n}
     for j, o in enumerate(model.observable_ids):
         for s in SUMMARIES:
             cols[f"{o}:{s}"] = summaries[s][:, j]
@@ -327,17 +378,26 @@ def run_sensitivity(target: Target, method: str = "morris",
     info = _summary(target, design, out_names, summary, runs, reports, notes, rtol)
     info.update(chunks=-(-design.runs // chunk), chunks_computed=len(computed),
                 elapsed_s=round(time.perf_counter() - started, 3), digest=digest)
+    if "burn_in_s" in runs:  # wall seconds inside the chunks (when they were computed)
+        info["chunk_seconds"] = {"burn_in": round(float(runs.burn_in_s.sum()), 3),
+                                 "scenario": round(float(runs.scenario_s.sum()), 3)}
     runs_table = _runs_table(design, runs, columns)
-    if outdir:
-        _write(outdir, table, runs_table, info)
     too_few = enough_kept(design, reports)
     if too_few:
         top = "; ".join(f"{k} ({v})" for k, v in list(info["failure_reasons"].items())[:3])
-        raise SolverError(f"{int(failed.sum())} of {design.runs} runs failed ({top}); too few "
-                          f"{'Saltelli blocks' if method == 'sobol' else 'elementary effects'} "
-                          f"remain for {', '.join(too_few)} (at least {50}% are needed): the "
-                          "indices would describe only the part of the ranges where the model "
-                          "runs. Narrow --params, or see runs.parquet for the failing sets")
+        info["refused"] = (
+            f"{int(failed.sum())} of {design.runs} runs failed ({top}); too few "
+            f"{'Saltelli blocks' if method == 'sobol' else 'elementary effects'} remain for "
+            f"{', '.join(too_few)} (at least {MIN_KEPT:.0%} are needed): the indices would "
+            "describe only the part of the ranges where the model runs. Narrow --params, or "
+            "see runs.parquet for the failing sets")
+        if outdir:  # what ran is kept for diagnosis; no indices from a previous run remain
+            for stale in ("indices.parquet", "report.html"):
+                (outdir / stale).unlink(missing_ok=True)
+            _write(outdir, None, runs_table, info)
+        raise SolverError(info["refused"])
+    if outdir:
+        _write(outdir, table, runs_table, info)
     return table, info, runs_table
 
 
@@ -372,7 +432,7 @@ def _summary(target: Target, design: Design, outputs: list[str], summary: str | 
         "failed_runs": int(len(failed)), "failed_blocks": blocks_failed,
         "failure_reasons": reasons,
         "dropped": {o: rep.as_dict() for o, rep in reports.items()},
-        "confidence": f"{0.95:.0%} bootstrap (1000 resamples), value ± half-width",
+        "confidence": "95% percentile bootstrap intervals (1000 resamples)",
         "rtol": rtol, "error_norm": COHORT_NORM,
         "distributions": "uniform on the declared range, log-uniform when low > 0 and "
                          "high/low >= 10 (sampled uniformly in log space)",
@@ -391,10 +451,13 @@ def _runs_table(design: Design, runs: pd.DataFrame, columns: dict[str, str]) -> 
     return df
 
 
-def _write(outdir: Path, table: pd.DataFrame, runs: pd.DataFrame, info: dict[str, Any]) -> None:
+def _write(outdir: Path, table: pd.DataFrame | None, runs: pd.DataFrame,
+           info: dict[str, Any]) -> None:
     from gutbrain.results.io import to_json, write_text_atomic
 
     for name, df in (("indices", table), ("runs", runs)):
+        if df is None:
+            continue
         tmp = outdir / f".{name}.parquet.{os.getpid()}.tmp"
         df.to_parquet(tmp, index=False)
         os.replace(tmp, outdir / f"{name}.parquet")

@@ -158,8 +158,9 @@ started at their own periodic steady state and simulated by the batch engine at 
 tolerance (rtol {info['rtol']:g}, {info['error_norm']} norm). Parameters are sampled
 {html.escape(info['distributions'])}. Outputs: {html.escape(summ)}. Confidence intervals:
 {html.escape(info['confidence'])}. Seed {info['seed']}; {info['runs']:,} runs.</p>
-<p>Failed runs: {info['failed_runs']} (in {info['failed_blocks']} of {info['blocks']}
-{html.escape(info['block'])}s).</p>{f'<ul>{reasons}</ul>' if reasons else ''}
+<p>Failed runs: {info['failed_runs']} (in {info['failed_blocks']} of {info['blocks']} blocks:
+one block is a {html.escape(info['block'])}). Effects smaller than about rtol × the output's
+size are at the level of the integration error.</p>{f'<ul>{reasons}</ul>' if reasons else ''}
 <details><summary>What was dropped, per output</summary><table><tr>{dropped_head}</tr>
 {dropped}</table></details>
 <details><summary>{len(info['parameters'])} parameters sampled</summary><table><tr>
