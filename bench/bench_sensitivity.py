@@ -58,6 +58,15 @@ def _part(name: str, target, method: str, params, n: int, out: Path) -> tuple:
           f"in {info['failed_blocks']} of {info['blocks']} blocks")
     for reason, count in list(info["failure_reasons"].items())[:5]:
         print(f"    {count:6d}  {reason[:110]}")
+    culprits = info.get("failures_by_parameter", [])[:6]
+    if culprits:
+        print("  parameters going with failures (failed share at the low / high 10 % of the "
+              "range; Morris steps that broke / mended a run):")
+        for c in culprits:
+            low = "n/a" if c["failed_low"] is None else f"{c['failed_low']:.0%}"
+            high = "n/a" if c["failed_high"] is None else f"{c['failed_high']:.0%}"
+            print(f"    {c['parameter']:28s} {low:>5s} / {high:>5s}   "
+                  f"{c['steps_to_failure']} / {c['steps_to_success']}")
     for o, d in info["dropped"].items():
         extra = (f", effects dropped {d['effects_dropped']} of {d['effects']}"
                  if method == "morris" else "")

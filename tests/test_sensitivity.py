@@ -216,3 +216,16 @@ def test_dask_workers_give_the_same_indices(tmp_path):
     two, _ = S.analyse(design, {"y": dask.y.to_numpy()}, seed=1)
     pd.testing.assert_frame_equal(one, two)
     assert math.isfinite(one.value.sum())
+
+
+def test_failures_are_attributed_to_the_parameter_whose_end_breaks_the_model():
+    design, y = _ishigami("morris", 40, seed=6)
+    failed = design.unit[:, 2] == 1.0  # x3 at its upper end "crashes"
+    table = S.failure_attribution(design, failed)
+    top = table.iloc[0]
+    assert top.parameter == "x3" and top.failed_high == 1.0 and top.failed_low == 0.0
+    assert top.steps_to_failure > 0 and table.iloc[1:].steps_to_failure.sum() == 0
+    sobol = S.make_design("sobol", S.ishigami_factors(), 64, 1)
+    table = S.failure_attribution(sobol, sobol.unit[:, 0] < 0.05)
+    assert table.iloc[0].parameter == "x1" and table.iloc[0].failed_low > 0.4
+    assert S.failure_attribution(sobol, np.zeros(sobol.runs, dtype=bool)).empty

@@ -347,6 +347,36 @@ def enough_kept(design: Design, reports: dict[str, OutputReport]) -> list[str]:
     return bad
 
 
+def failure_attribution(design: Design, failed: np.ndarray, tail: float = 0.1) -> pd.DataFrame:
+    """Which parameters go with failed runs, most suspect first: per parameter the failure
+    share of the runs with it in the lowest and in the highest ``tail`` of its (unit) range,
+    against the share overall; for Morris also how often a step of that parameter alone
+    turned a successful run into a failed one (``steps_to_failure``) or back (the cause, not
+    a correlation). Empty when nothing failed. For issue #15 item 4: which range ends break."""
+    if not failed.any():
+        return pd.DataFrame(columns=["parameter", "failed_low", "failed_high", "failed_all",
+                                     "steps_to_failure", "steps_to_success"])
+    u = design.unit
+    low, high = u <= tail + 1e-12, u >= 1 - tail - 1e-12
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f_low = (low & failed[:, None]).sum(axis=0) / low.sum(axis=0)
+        f_high = (high & failed[:, None]).sum(axis=0) / high.sum(axis=0)
+    out = pd.DataFrame({"parameter": design.names, "failed_low": f_low, "failed_high": f_high,
+                        "failed_all": float(failed.mean())})
+    to_fail = np.zeros(len(design.factors), dtype=int)
+    to_ok = np.zeros(len(design.factors), dtype=int)
+    if design.method == "morris":
+        d, r = len(design.factors), design.n_blocks
+        changed = np.abs(np.diff(u.reshape(r, d + 1, d), axis=1)).argmax(axis=2)
+        f = failed.reshape(r, d + 1)
+        np.add.at(to_fail, changed[~f[:, :-1] & f[:, 1:]], 1)
+        np.add.at(to_ok, changed[f[:, :-1] & ~f[:, 1:]], 1)
+    out["steps_to_failure"], out["steps_to_success"] = to_fail, to_ok
+    worst = np.fmax(out.failed_low, out.failed_high) - out.failed_all
+    order = np.lexsort((-worst.fillna(0).to_numpy(), -(to_fail + to_ok)))
+    return out.iloc[order].reset_index(drop=True)
+
+
 # ---- evaluation in keyed, resumable chunks -------------------------------------------------
 ChunkFn = Callable[..., pd.DataFrame]
 
@@ -446,9 +476,9 @@ def select_factors(tokens: Sequence[str] | None, held: dict[str, str] | None = N
 
 
 __all__ = ["COLUMNS", "DEFAULT_N", "Design", "Factor", "GROUPS", "INDEX_NAMES", "METHODS",
-           "ishigami_chunk", "ishigami_exact", "ishigami_factors",
            "SUMMARIES", "analyse", "check_design", "design_runs", "elementary_effects",
-           "enough_kept", "evaluate", "factor_for", "make_design", "model_factors",
+           "enough_kept", "evaluate", "factor_for", "failure_attribution", "ishigami_chunk",
+           "ishigami_exact", "ishigami_factors", "make_design", "model_factors",
            "morris_indices", "power_of_two", "reassemble", "select_factors", "sobol_indices"]
 
 

@@ -406,6 +406,9 @@ def _summary(target: Target, design: Design, outputs: list[str], summary: str | 
              ) -> dict[str, Any]:
     failed = runs[runs.status != 0]
     reasons = failed.reason.map(_reason).value_counts().to_dict() if len(failed) else {}
+    from gutbrain.analysis.sensitivity import failure_attribution
+
+    culprits = failure_attribution(design, runs.status.to_numpy() != 0)
     blocks_failed = int(runs.status.to_numpy().reshape(design.n_blocks, -1).any(axis=1).sum()
                         ) if len(runs) else 0
     warn = [*notes]
@@ -431,6 +434,7 @@ def _summary(target: Target, design: Design, outputs: list[str], summary: str | 
                         "unit": f.unit} for f in design.factors],
         "failed_runs": int(len(failed)), "failed_blocks": blocks_failed,
         "failure_reasons": reasons,
+        "failures_by_parameter": culprits.head(15).to_dict(orient="records"),
         "dropped": {o: rep.as_dict() for o, rep in reports.items()},
         "confidence": "95% percentile bootstrap intervals (1000 resamples)",
         "rtol": rtol, "error_norm": COHORT_NORM,
@@ -442,13 +446,11 @@ def _summary(target: Target, design: Design, outputs: list[str], summary: str | 
 
 def _runs_table(design: Design, runs: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     values = design.values()
-    df = pd.DataFrame({"sample": runs["sample"].to_numpy(), "block": design.block_of(),
-                       "status": runs.status.to_numpy(), "reason": runs.reason.to_numpy()})
-    for j, name in enumerate(design.names):
-        df[f"param:{name}"] = values[:, j]
-    for o, c in columns.items():
-        df[o] = runs[c].to_numpy()
-    return df
+    cols: dict[str, Any] = {"sample": runs["sample"].to_numpy(), "block": design.block_of(),
+                            "status": runs.status.to_numpy(), "reason": runs.reason.to_numpy()}
+    cols.update({f"param:{name}": values[:, j] for j, name in enumerate(design.names)})
+    cols.update({o: runs[c].to_numpy() for o, c in columns.items()})
+    return pd.DataFrame(cols)
 
 
 def _write(outdir: Path, table: pd.DataFrame | None, runs: pd.DataFrame,

@@ -24,6 +24,10 @@ def _num(x: Any) -> str:
     return f"{x:.3g}" if isinstance(x, float) else html.escape(str(x))
 
 
+def _pct(x: Any) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.0%}"
+
+
 def _wide(table: pd.DataFrame, output: str, index: str) -> pd.DataFrame:
     d = table[(table.output == output) & (table["index"] == index)]
     return d.set_index("parameter")
@@ -116,6 +120,18 @@ def write_sensitivity_report(table: pd.DataFrame, info: dict[str, Any],
                 f"<b>Notes and warnings</b><ul>{warn}</ul></div>")
     reasons = "".join(f"<li>{html.escape(str(k))}: {v}</li>"
                       for k, v in info.get("failure_reasons", {}).items())
+    culprits = "".join(
+        f"<tr><td>{html.escape(c['parameter'])}</td><td>{_pct(c['failed_low'])}</td>"
+        f"<td>{_pct(c['failed_high'])}</td><td>{c['steps_to_failure']}</td>"
+        f"<td>{c['steps_to_success']}</td></tr>"
+        for c in info.get("failures_by_parameter", [])[:10])
+    if culprits:
+        culprits = (
+            f"<details><summary>Parameters that go with failures (overall "
+            f"{_pct(info['failures_by_parameter'][0]['failed_all'])} of runs)</summary><table>"
+            "<tr><th>parameter</th><th>failed, lowest 10 % of range</th><th>failed, highest "
+            "10 %</th><th>its step made a run fail</th><th>its step made a run succeed</th>"
+            f"</tr>{culprits}</table></details>")
     dropped = "".join(
         f"<tr><td>{html.escape(o)}</td><td>{d['blocks_complete']} of {d['blocks']}</td>"
         + (f"<td>{d['effects_dropped']} of {d['effects']}</td>" if method == "morris" else "")
@@ -161,6 +177,7 @@ tolerance (rtol {info['rtol']:g}, {info['error_norm']} norm). Parameters are sam
 <p>Failed runs: {info['failed_runs']} (in {info['failed_blocks']} of {info['blocks']} blocks:
 one block is a {html.escape(info['block'])}). Effects smaller than about rtol × the output's
 size are at the level of the integration error.</p>{f'<ul>{reasons}</ul>' if reasons else ''}
+{culprits}
 <details><summary>What was dropped, per output</summary><table><tr>{dropped_head}</tr>
 {dropped}</table></details>
 <details><summary>{len(info['parameters'])} parameters sampled</summary><table><tr>
