@@ -188,3 +188,42 @@ def test_too_many_failed_runs_exit_3_keeping_the_runs(tiny, tmp_path, monkeypatc
     assert info["failed_runs"] == 6 and "refused" in info
     assert not (out / "indices.parquet").exists()
     assert len(pd.read_parquet(out / "runs.parquet")) == 12
+
+
+def test_burn_in_fallback_reaches_the_periodic_steady_state(model, monkeypatch):
+    """Where shooting does not converge, the staged brute-force fallback takes over; for
+    persons where both work they agree (the fallback runs 400 days from the reference)."""
+    import numpy as np
+
+    from gutbrain.analysis import sensitivity_model as SM
+    from gutbrain.analysis.population import cohort_tolerances
+    from gutbrain.engine import periodic
+    from gutbrain.engine.single import Tolerances, steady_state
+    from gutbrain.scenario.schedule import person_parameters
+    from gutbrain.scenario.schema import Scenario
+
+    base = person_parameters(model, Scenario())
+    reference = steady_state(model, base, tol=Tolerances(rtol=1e-6))
+    params = np.repeat(base[None], 3, axis=0)
+    params[:, model.param_index("k_depression")] = [0.02, 0.1, 0.25]
+    tol = cohort_tolerances()
+    shot, status, _ = SM.burn_in(model, params, reference, base, tol)
+    assert (status == 0).all()
+    real = periodic.periodic_steady_states
+
+    def never_converges(*args, **kwargs):
+        out = real(*args, **kwargs)
+        out.brute_force[:] = True
+        out.y[:] = reference
+        return out
+
+    monkeypatch.setattr(periodic, "periodic_steady_states", never_converges)
+    brute, status, _ = SM.burn_in(model, params, reference, base, tol)
+    assert (status == 0).all()
+    i = model.observable_ids.index("phq9")
+    obs = np.zeros((2, 3, len(model.observable_ids)))
+    for a, y in enumerate((shot, brute)):
+        for k in range(3):
+            model.module.observe(0.0, y[k], params[k], obs[a, k])
+    assert not np.array_equal(shot, brute)  # the fallback did run
+    np.testing.assert_allclose(obs[1, :, i], obs[0, :, i], rtol=2e-3)

@@ -38,7 +38,6 @@ from gutbrain.analysis.sensitivity import (
     SUMMARIES,
     Design,
     analyse,
-    design_runs,
     enough_kept,
     evaluate,
     make_design,
@@ -52,13 +51,16 @@ TRIAL_CHUNK = 2  # parameter sets per chunk: each is a whole trial
 DEFAULT_OUTPUTS = ("phq9", "gad7", "il6", "crp", "cortisol", "butyrate", "shannon",
                    "barrier_integrity", "trp_plasma", "neurodegeneration_risk")
 VERSION = 1  # of the chunk layout (in the digest)
-# A run needing more steps than this per simulated day is stopped and counted as failed: a
-# typical day takes ~60-140 steps at the cohort tolerance; some parameter ends stall the
-# step size at day 0 (issue #15 item 4), and under the engine's default cap of 5 million
-# steps each such run cost ~40 s (measured), several minutes for a Morris design.
+# Step budget per simulated day: a typical day takes ~60-140 steps at the cohort tolerance; a
+# run needing more than this (~15-30x typical: a stiff corner of the ranges, which the
+# explicit engine crosses in tiny steps, or a step size stalled at a parameter end, issue #15
+# item 4) is stopped and counted as failed. Under the engine's default budget of 5 million
+# steps one such run cost ~40 s (measured), and a Morris design over every parameter hours.
 MAX_STEPS_PER_DAY = 2000
 PROBE_STEPS = 20_000  # the stall probe (burn_in)
 STALL_DAYS = 1e-3  # ~1.4 min of model time
+STAGES = 8  # the brute-force burn-in runs in stages, each held to the step budget: a run too
+# stiff for it fails within a stage (50 days) instead of spending 400 days' budget first
 
 
 @dataclass(frozen=True)
@@ -174,11 +176,12 @@ def burn_in(model: Any, params: np.ndarray, reference: np.ndarray, base: np.ndar
     reason: shooting on the one-day map (engine.periodic), and for the sets it leaves
     unconverged the engine's own fallback, FALLBACK_DAYS of brute force from the best
     iterate (from the reference where the iterate overflowed), done here behind a one-day
-    probe. Why: sampled sets sit anywhere in the ranges,
-    far from the reference, where shooting often does not converge; a set whose step size
-    collapses at the start (a stall: less than STALL_DAYS of progress in PROBE_STEPS steps)
-    would spend the whole step budget going nowhere (~6 s each; half a Morris design's time
-    when ~20 % of its sets stall, measured), so it fails after the probe instead."""
+    probe and in STAGES, each held to MAX_STEPS_PER_DAY. Why: sampled sets sit anywhere in
+    the ranges, far from the reference, where shooting often does not converge (none of a
+    Morris design over every parameter did); a set whose step size collapses at the start (a
+    stall: less than STALL_DAYS of progress in PROBE_STEPS steps) or that is too stiff for
+    the budget would otherwise spend the whole budget of the burn-in first (~6 s each; nearly
+    all of a Morris design's time, measured)."""
     from gutbrain.engine.batch import integrate_batch
     from gutbrain.engine.periodic import FALLBACK_DAYS, periodic_steady_states
 
@@ -201,15 +204,19 @@ def burn_in(model: Any, params: np.ndarray, reference: np.ndarray, base: np.ndar
         go = todo[~stalled]
         lost = go[~np.isfinite(y[go]).all(axis=1)]
         y[lost] = reference  # an iterate that overflowed is no start: the reference is
-        if go.size:
-            sol = integrate_batch(model, np.array([t0, 0.0]), params[go][:, None, :], zero,
-                                  y[go], np.array([0.0]),
-                                  replace(tol, max_steps=int(MAX_STEPS_PER_DAY * -t0)))
+        stages = np.linspace(t0, 0.0, STAGES + 1)
+        for a, b in zip(stages[:-1], stages[1:], strict=True):
+            if not go.size:
+                break
+            sol = integrate_batch(model, np.array([a, b]), params[go][:, None, :], zero,
+                                  y[go], np.array([b]),
+                                  replace(tol, max_steps=int(MAX_STEPS_PER_DAY * (b - a))))
             y[go] = sol.y[:, 0]
-            for k, s, m in zip(go, sol.status, sol.messages(model), strict=True):
-                if s != 0:
+            for k, st, m in zip(go, sol.status, sol.messages(model), strict=True):
+                if st != 0:
                     status[k] = 1
                     reasons[k] = f"burn-in: {m}"
+            go = go[sol.status == 0]
     return y, status, reasons
 
 
@@ -306,8 +313,9 @@ def trial_chunk(spec_json: str, names: tuple[str, ...], samples: np.ndarray,
 
 # ---- the run -------------------------------------------------------------------------------
 def _reason(text: str) -> str:
-    """A failure reason without its day and values, for counting."""
-    return re.sub(r" at day .*| \(value .*|: [-\d.e+]+ .*", "", text)
+    """A failure reason without its day and values (the variable kept), for counting."""
+    text = re.sub(r" (at|within minutes of) day -?[\d.]+", "", text)
+    return re.sub(r" \(value .*\)$", "", text)
 
 
 def run_sensitivity(target: Target, method: str = "morris",
@@ -345,6 +353,7 @@ def run_sensitivity(target: Target, method: str = "morris",
                          "factors": [[f.name, f.low, f.high, f.log] for f in factors],
                          "n": n, "seed": seed, "levels": levels if method == "morris" else None,
                          "rtol": rtol, "norm": COHORT_NORM,
+                         "budget": [MAX_STEPS_PER_DAY, PROBE_STEPS, STALL_DAYS, STAGES],
                          "chunk": SCENARIO_CHUNK if target.kind == "scenario" else TRIAL_CHUNK})
     if outdir:  # a folder holding another run's chunks is refused before any work
         claim_chunk_dir(outdir, digest, "sensitivity", overwrite)
@@ -466,11 +475,6 @@ def _write(outdir: Path, table: pd.DataFrame | None, runs: pd.DataFrame,
     write_text_atomic(outdir / "summary.json", to_json(info))
 
 
-def check_runs(method: str, n_factors: int, n: int) -> int:
-    """How many runs a design takes (for messages before the run)."""
-    return design_runs(method, n_factors, n)
-
-
-__all__ = ["DEFAULT_OUTPUTS", "Target", "check_runs", "held_parameters", "load_target",
+__all__ = ["DEFAULT_OUTPUTS", "Target", "held_parameters", "load_target",
            "resolve_outputs", "run_sensitivity", "scenario_chunk", "trial_chunk",
            "trial_output_names"]
