@@ -227,3 +227,14 @@ def test_burn_in_fallback_reaches_the_periodic_steady_state(model, monkeypatch):
             model.module.observe(0.0, y[k], params[k], obs[a, k])
     assert not np.array_equal(shot, brute)  # the fallback did run
     np.testing.assert_allclose(obs[1, :, i], obs[0, :, i], rtol=2e-3)
+
+
+def test_json_output_is_strict_json(tiny):
+    root, sc, _ = tiny
+    res = runner.invoke(app, ["sensitivity", str(sc), "--method", "morris", *PARAMS,
+                              "--outputs", "phq9,gad7", "--summary", "change", "--n", "3",
+                              "--seed", "4", "--out", str(root / "a"), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert {r["output"] for r in rows} == {"phq9", "gad7"}
+    assert rows[0]["rank"] == 1 and "mu_star" in rows[0]

@@ -98,7 +98,11 @@ def sensitivity(
     _print_top(table, info, as_json)
     for w in info["warnings"]:
         warn(w)
-    say(f"indices: {out_dir / 'indices.parquet'}\nreport: {out_dir / 'report.html'}")
+    where = f"indices: {out_dir / 'indices.parquet'}\nreport: {out_dir / 'report.html'}"
+    if as_json:  # stdout holds the JSON alone
+        err.print(where, highlight=False, soft_wrap=True)
+    else:
+        say(where)
 
 
 def _print_top(table, info, as_json: bool) -> None:
@@ -111,11 +115,18 @@ def _print_top(table, info, as_json: bool) -> None:
     for o in info["outputs"]:
         top = d[d.output == o].sort_values("value", ascending=False).head(TOP_PRINTED)
         for rank, r in enumerate(top.itertuples(index=False), 1):
-            rows.append([o, rank, r.parameter, float(f"{r.value:.4g}"),
-                         float(f"{r.ci_low:.4g}"), float(f"{r.ci_high:.4g}")])
+            rows.append([o, rank, r.parameter, *(_short(x) for x in (r.value, r.ci_low,
+                                                                      r.ci_high))])
     emit_table(["output", "rank", "parameter", main, "ci_low", "ci_high"], rows, as_json,
                False, title=f"leading parameters ({info['method']}, {info['runs']:,} runs, "
                             f"{info['failed_runs']} failed)")
+
+
+def _short(x: float) -> float | None:
+    """4 significant digits; None (JSON null) for an undefined interval."""
+    import math
+
+    return float(f"{x:.4g}") if math.isfinite(x) else None
 
 
 def register(app: typer.Typer) -> None:
