@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from gutbrain.compile.build import compile_model
+from gutbrain.engine.donors import person_start
 from gutbrain.engine.single import Tolerances, integrate, steady_state
 from gutbrain.errors import InputError
 from gutbrain.results.dataset import provenance, to_dataset
@@ -121,7 +122,8 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
              rtol: float = 1e-6, include_states: bool = False,
              parameters: dict[str, float] | None = None,
              initial_state: np.ndarray | None = None,
-             profile: str | Path | None = None, sample: str | None = None) -> xr.Dataset:
+             profile: str | Path | None = None, sample: str | None = None,
+             apparatus: bool = False) -> xr.Dataset:
     """Simulate one person through a scenario and return observables sampled every
     ``every_hours`` (xarray Dataset with units and provenance).
 
@@ -129,11 +131,12 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
     ``profile``/``sample`` (or ``person: {profile: FILE, sample: ID}`` in the scenario) make
     the measured sample's guild composition that steady state.
     ``parameters`` overrides model parameters for both burn-in and scenario (research knobs,
-    e.g. ``{"vagal_afferent_gain": 0}``).
+    e.g. ``{"vagal_afferent_gain": 0}``); ``apparatus=True`` lets them leave their plausible
+    human ranges, for in-vitro emulations (a chemostat at fixed pH, no absorption).
     """
     sc = as_scenario(scenario)
     check_run_options(sc, every_hours=every_hours, rtol=rtol)
-    overrides = checked_parameters(parameters)
+    overrides = checked_parameters(parameters, ranges=not apparatus)
     model = compile_model()
     p0 = person_parameters(model, sc)
     for name, value in overrides.items():
@@ -148,13 +151,16 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
             raise InputError("a profile needs a sample id")
         p0, y_personal = personalised_start(model, p0, measured_guild_shares(profile, sample),
                                             tol)
-    schedule = build_schedule(model, sc, p0)
-    if initial_state is not None:
-        y0 = check_initial_state(model, initial_state)
-    elif y_personal is not None:
-        y0 = y_personal
+    given = check_initial_state(model, initial_state) if initial_state is not None else None
+    start = given if given is not None else y_personal
+    # an autologous FMT banks the state before the first intervention: the given or
+    # personalised start, else the person's steady state (computed, and cached, by the schedule)
+    schedule = build_schedule(model, sc, p0, state=start)
+    if start is not None:
+        y0 = start
     else:
-        y0 = steady_state(model, schedule.baseline, tol=tol)
+        y0 = steady_state(model, schedule.baseline, tol=tol,
+                          start=person_start(model, sc.person_name()))
     t_out = sample_times(sc.days, every_hours / 24.0)
     sol = integrate(model, schedule, y0, t_out, tol)
     prov = provenance(model, sc.model_dump(mode="json", by_alias=True),

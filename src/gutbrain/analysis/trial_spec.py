@@ -34,7 +34,9 @@ OUTCOMES = {
     "tnf": ("lab", "plasma TNF (pg/mL)"),
     "cortisol": ("lab", "morning (08:00) plasma cortisol (ug/dL)"),
     "cortisol_awakening_response": ("lab", "cortisol rise 30 min after waking (% of waking)"),
-    "shannon": ("lab", "Shannon diversity over guilds"),
+    "shannon": ("lab", "species-level Shannon diversity (nats)"),
+    "shannon_guilds": ("lab", "Shannon diversity over the 14 guilds (nats)"),
+    "richness": ("lab", "observed species richness (species detected in a faecal sample)"),
     "butyrate": ("lab", "colonic butyrate (mM)"),
     "mde_incidence": ("binary", "PHQ-9 >= 10 sustained >= 14 days during follow-up"),
 }

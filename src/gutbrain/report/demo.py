@@ -28,7 +28,7 @@ PANELS = [  # (observable, title, daily statistic)
     ("cortisol", "cortisol, daily mean (µg/dL)", "mean"),
     ("il6", "IL-6 (pg/mL)", "mean"),
     ("butyrate", "colonic butyrate (mM)", "mean"),
-    ("shannon", "Shannon diversity (guilds)", "mean"),
+    ("shannon", "Shannon diversity (species level)", "mean"),
     ("barrier_integrity", "barrier integrity (0-1)", "mean"),
     ("vagal_afferent", "vagal afferent signal", "mean"),
 ]

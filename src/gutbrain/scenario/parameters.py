@@ -12,8 +12,11 @@ from typing import Any
 from gutbrain.errors import InputError
 
 
-def check_parameters(values: Mapping[str, Any], where: str) -> dict[str, float]:
-    """The overrides as floats; a ValueError (pydantic) naming ``where.<name>`` otherwise."""
+def check_parameters(values: Mapping[str, Any], where: str, ranges: bool = True
+                     ) -> dict[str, float]:
+    """The overrides as floats; a ValueError (pydantic) naming ``where.<name>`` otherwise.
+    ``ranges=False`` skips the plausible-range check (in-vitro emulations only, e.g. a
+    chemostat at fixed pH: its settings are apparatus, not human physiology)."""
     from gutbrain.model import build_model
 
     known = {p.name: p for p in build_model().parameters}
@@ -30,15 +33,15 @@ def check_parameters(values: Mapping[str, Any], where: str) -> dict[str, float]:
         v = float(value)
         if not math.isfinite(v):
             raise ValueError(f"{where}.{name}: expected a finite number, got {value!r}")
-        if not p.low <= v <= p.high:
+        if ranges and not p.low <= v <= p.high:
             raise ValueError(f"{where}.{name}: {v:g} is outside the plausible range "
                              f"[{p.low:g}, {p.high:g}] {p.unit}")
         out[name] = v
     return out
 
 
-def checked_parameters(values: Mapping[str, Any] | None, where: str = "parameters"
-                       ) -> dict[str, float]:
+def checked_parameters(values: Mapping[str, Any] | None, where: str = "parameters",
+                       ranges: bool = True) -> dict[str, float]:
     """As check_parameters, raising InputError (for the Python API)."""
     if values is None:
         return {}
@@ -46,6 +49,6 @@ def checked_parameters(values: Mapping[str, Any] | None, where: str = "parameter
         raise InputError(f"{where}: expected a mapping of parameter names to numbers, got "
                          f"{type(values).__name__}")
     try:
-        return check_parameters(values, where)
+        return check_parameters(values, where, ranges)
     except ValueError as exc:
         raise InputError(str(exc)) from None
