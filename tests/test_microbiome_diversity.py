@@ -198,3 +198,12 @@ def test_high_fibre_keeps_diversity_and_every_major_guild():
         ref = at(west, f"guild_{g}", 1)
         if ref >= 1e-3:
             assert at(fibre, f"guild_{g}", 79) >= 0.01 * ref, g
+
+
+def test_cohorts_refuse_the_germ_free_preset():
+    from gutbrain.analysis.cohort import check_cohort_options
+    from gutbrain.scenario.loader import parse_scenario
+
+    sc = parse_scenario({"name": "gf", "days": 10, "person": "germ_free"})
+    with pytest.raises(InputError, match="germ_free"):
+        check_cohort_options(sc, 10, 1.0, ("shannon",))
