@@ -243,8 +243,12 @@ def _ph_factor(g: Guild) -> str:
     c1, c2, c3, c4 = g.ph
     lo = f"sqrt({_fmt(((c2 - c1) / 4) ** 2)} + ph_spread**2/{_fmt(math.pi ** 2)})"
     hi = f"sqrt({_fmt(((c4 - c3) / 4) ** 2)} + ph_spread**2/{_fmt(math.pi ** 2)})"
-    return (f"1/(1 + exp(-(colon_ph_s - ph_acid_{g.name})/{lo}))"
-            f"/(1 + exp((colon_ph_s - {_fmt((c3 + c4) / 2)})/{hi}))")
+    # exp(-(pH - m)/s) written as exp(-pH/s)*exp(m/s): the second factor depends on
+    # parameters only (evaluated once per segment) and the first is shared by every guild with
+    # the same corner width (microPop's are all 0.75), so the compiler evaluates ~6
+    # exponentials for the 14 guilds instead of 28
+    return (f"1/(1 + exp(-colon_ph_s/{lo})*exp(ph_acid_{g.name}/{lo}))"
+            f"/(1 + exp(colon_ph_s/{hi})*exp(-{_fmt((c3 + c4) / 2)}/{hi}))")
 
 
 def _build() -> Module:
@@ -344,12 +348,12 @@ def _build() -> Module:
                   "new species arriving with the live microbes of one daily fermented-food "
                   "serving"),
         Parameter("m_viable", 5e-5, "g/L", "calibrated: microbial.antibiotic.richness-day180, "
-                  "microbial.antibiotic.richness-recovers-2mo (~1e8 cells in 0.4 L of colon "
+                  "microbial.antibiotic.richness-recovers-6wk (~1e8 cells in 0.4 L of colon "
                   "content, 0.3 pg each; Palleja et al. 2018 Nat Microbiol 3:1255)",
                   1e-6, 1e-3, "population below which a species is at risk of extinction "
-                  "(median of the within-guild species abundance distribution)"),
+                  "(viable population size)"),
         Parameter("k_extinct", 1.0, "1/d", "assumed: a population below its viable size is lost "
-                  "within days (washout 0.8/d; Coyte et al. 2021 PLoS Biol 19:e3001116)",
+                  "within days (it washes out at ~0.8/d)",
                   0.1, 10.0, "extinction rate of species whose populations are below viable "
                   "size"),
         Parameter("spore_survival", 0.97, "1", "assumed: spores survive antibiotics and "
@@ -361,15 +365,17 @@ def _build() -> Module:
                   "present reliably from ~0.01% relative abundance (MetaPhlAn: Truong et al. "
                   "2015 Nat Methods 12:902; 16S ASV tables at ~10,000 reads per sample: 1e-4)",
                   1e-6, 1e-3, "relative abundance a species needs to be detected"),
-        Parameter("evenness_within", 0.7, "1", "calibrated: microbial.diversity.baseline-"
-                  "shannon (Pielou evenness of gut species communities ~0.6-0.8)", 0.3, 1.0,
+        Parameter("evenness_within", 0.7, "1", "assumed: Pielou evenness of gut species "
+                  "communities ~0.6-0.8 (HMP Consortium 2012 Nature 486:207); checked by "
+                  "microbial.diversity.baseline-shannon", 0.3, 1.0,
                   "Pielou evenness of species within a guild"),
         Parameter("probiotic_strain_rate", 0.012, "species/d", "assumed: one strain of a product "
                   "persisted >= 6 months in 30% of people after 28 days of intake "
                   "(Maldonado-Gómez et al. 2016 Cell Host Microbe 20:515)", 0.0, 0.2,
                   "establishment of new strains from a probiotic at saturating dose"),
-        Parameter("K_probiotic_strain", 1e9, "CFU/d", "assumed: products below ~1e9 CFU/d "
-                  "rarely change the faecal community (Kristensen 2016 Genome Med 8:52)",
+        Parameter("K_probiotic_strain", 1e9, "CFU/d", "assumed (half-maximal at 1e9 CFU/d): "
+                  "probiotics rarely change the faecal community of healthy adults (Kristensen "
+                  "et al. 2016 Genome Med 8:52)",
                   1e7, 1e11, "dose giving half the maximal strain establishment"),
     ]
 
