@@ -235,18 +235,20 @@ def _fmt(x: float) -> str:
     return repr(round(x, 10))
 
 
+PH_SCALE = 0.1875  # microPop's logistic scale: corner width 0.75 / 4, all ten of its groups
+
+
 def _ph_factor(g: Guild) -> str:
     """Smooth microPop trapezoid, averaged over the colon's pH gradient: a logistic of scale
     s averaged over a uniform spread of half-width w is close to a logistic of scale
-    sqrt(s^2 + w^2/pi^2) (equal variances); the scales depend on parameters only, so the
-    compiler evaluates them once per segment."""
+    s * sqrt(1 + w^2/(pi s)^2) (equal variances); ``ph_gradient_widening`` is that factor for
+    microPop's s (the four guilds outside microPop, of other widths, take the same factor).
+    exp(-(pH - m)/(s W)) is written exp(-pH/(s W)) * exp(m/(s W)): the second factor depends on
+    parameters only (the compiler evaluates it once per segment) and the first is shared by
+    every guild of the same width, so ~6 exponentials serve the 14 guilds instead of 28."""
     c1, c2, c3, c4 = g.ph
-    lo = f"sqrt({_fmt(((c2 - c1) / 4) ** 2)} + ph_spread**2/{_fmt(math.pi ** 2)})"
-    hi = f"sqrt({_fmt(((c4 - c3) / 4) ** 2)} + ph_spread**2/{_fmt(math.pi ** 2)})"
-    # exp(-(pH - m)/s) written as exp(-pH/s)*exp(m/s): the second factor depends on
-    # parameters only (evaluated once per segment) and the first is shared by every guild with
-    # the same corner width (microPop's are all 0.75), so the compiler evaluates ~6
-    # exponentials for the 14 guilds instead of 28
+    lo = f"({_fmt((c2 - c1) / 4)}*ph_gradient_widening)"
+    hi = f"({_fmt((c4 - c3) / 4)}*ph_gradient_widening)"
     return (f"1/(1 + exp(-colon_ph_s/{lo})*exp(ph_acid_{g.name}/{lo}))"
             f"/(1 + exp(colon_ph_s/{hi})*exp(-{_fmt((c3 + c4) / 2)}/{hi}))")
 
@@ -324,11 +326,13 @@ def _build() -> Module:
         Parameter("s_lacto_stress", 1.0, "1/d", "assumed: stress lowers faecal lactobacilli "
                   "(Bailey & Coe 1999; Galley 2014)", 0.0, 5.0,
                   "extra loss of Lactobacillus and Bifidobacterium per unit perceived stress"),
-        Parameter("ph_spread", 0.45, "pH", "colonic pH 5.7 / 6.2 / 6.6 proximal / transverse / "
-                  "distal (Cummings et al. 1987 Gut 28:1221; telemetry in Kettle 2022): "
-                  "half-range ~0.45 around the mean", 0.0, 1.0,
-                  "half-width of the colonic pH gradient the guilds grow along (0 in a uniform "
-                  "chemostat)"),
+        Parameter("ph_gradient_widening", round(math.sqrt(1 + (0.45 / (math.pi * 0.1875))
+                                                          ** 2), 4), "1",
+                  "sqrt(1 + (w/(pi s))^2) with the colonic pH gradient's half-range w = 0.45 "
+                  "(pH 5.7 / 6.2 / 6.6 proximal / transverse / distal: Cummings et al. 1987 Gut "
+                  "28:1221; telemetry in Kettle 2022) and microPop's logistic scale s = 0.1875",
+                  1.0, 2.0, "widening of the guilds' pH response by the pH gradient they grow "
+                  "along (1 in a uniform chemostat)"),
         # --- species within guilds (issue #13) ---------------------------------------------
         Parameter("microbial_exposure", 1.0, "1", "definition: 1 = ordinary Western "
                   "environment and food; 0 = germ-free isolator (sterile food and air)",
