@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing as mp
 import os
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -95,6 +96,28 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class ServerTiming:
+    """ASGI middleware: a ``Server-Timing: app;dur=<ms>`` header on every response (the
+    server's own time, which bench/bench_web.py reports beside the round trip)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        t0 = time.perf_counter()
+
+        async def timed(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                ms = 1000 * (time.perf_counter() - t0)
+                message["headers"] = [*message.get("headers", []),
+                                      (b"server-timing", f"app;dur={ms:.1f}".encode())]
+            await send(message)
+
+        await self.app(scope, receive, timed)
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     # spawn: a clean process per worker (forking a server with threads and an event loop is
     # unsafe); each loads the compiled model from the on-disk cache in its warm-up
@@ -128,6 +151,7 @@ def create_app(limits: Limits | None = None, workers: int = 1,
     app.state.limits = limits
     app.state.scorecard = Path(scorecard) if scorecard else None
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+    app.add_middleware(ServerTiming)
 
     from gutbrain.analysis.response import DeadlineExceeded
 
