@@ -234,8 +234,8 @@ function drawWhy(res) {
   Plotly.react("plot-why", [{ type: "bar", orientation: "h", y: rows.map((r) => r.label),
     x: rows.map((r) => r.delta_logit),
     marker: { color: rows.map((r) => (r.delta_logit > 0 ? "#c0392b" : "#27ae60")) } }],
-  layout(`Which pathways moved PHQ-9 (days ${ex.window[0]}–${ex.window[1]})`, "",
-    { xaxis: { title: { text: "push on the depression set point (logit units; + worse)" },
+  layout(`Pathways of the PHQ-9 change (days ${ex.window[0]}–${ex.window[1]})`, "",
+    { xaxis: { title: { text: "push on mood (logit units; + worse)" },
                zeroline: true }, margin: { l: 190, r: 20, t: 40, b: 50 }, height: 260,
       showlegend: false }), PLOT_CONFIG);
 }
