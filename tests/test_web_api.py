@@ -228,3 +228,35 @@ def test_limits_from_the_environment(monkeypatch):
     monkeypatch.setenv("GUTBRAIN_WEB_MAX_JOBS", "many")
     with pytest.raises(ValueError, match="GUTBRAIN_WEB_MAX_JOBS"):
         Limits.from_env()
+
+
+def test_a_job_over_its_time_limit_fails_with_a_clear_error(monkeypatch):
+    from gutbrain.web import work
+
+    monkeypatch.setattr(work, "warm_up", lambda: 0.0)
+    limits = Limits(job_seconds=0.2)
+    with TestClient(create_app(limits, executor=ThreadPoolExecutor(1))) as c:
+        job = wait(c, c.post("/api/population-response",
+                             json={"scenario": PROBIOTIC, "n": 120}).json()["url"])
+    assert job["status"] == "failed" and job["error"]["error"] == "job_time", job["error"]
+    assert "ran out of time" in job["error"]["detail"]
+
+
+def test_a_dead_worker_costs_one_call_not_the_server():
+    import asyncio
+    import math
+    import os
+
+    from gutbrain.web.pool import Pool, WorkerLost
+
+    async def scenario() -> float:
+        pool = Pool(1)
+        try:
+            with pytest.raises(WorkerLost, match="restarted"):
+                await pool.run(os._exit, 1)
+            assert pool.replaced == 1
+            return await pool.run(math.sqrt, 16.0)
+        finally:
+            pool.shutdown()
+
+    assert asyncio.run(scenario()) == 4.0

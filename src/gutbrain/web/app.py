@@ -9,10 +9,9 @@ much work a 413 or 429; nothing a client sends crashes the server.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing as mp
 import os
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from gutbrain.errors import InputError, SolverError
 from gutbrain.web import work
 from gutbrain.web.jobs import JobManager, TooBusy
 from gutbrain.web.limits import Limits
+from gutbrain.web.pool import Pool, WorkerLost
 from gutbrain.web.schemas import add_components
 
 STATIC = Path(__file__).parent / "static"
@@ -43,13 +43,15 @@ def describe_error(exc: BaseException) -> dict[str, str]:
         return {"error": "job_time", "detail": f"the job ran out of time ({exc})"}
     if isinstance(exc, TooBusy):
         return {"error": "busy", "detail": str(exc)}
+    if isinstance(exc, WorkerLost):
+        return {"error": "worker_lost", "detail": str(exc)}
     if isinstance(exc, TimeoutError):
         return {"error": "request_time", "detail": "the request took longer than its limit"}
     return {"error": "internal", "detail": f"{type(exc).__name__}: {exc}"}
 
 
 STATUS = {"input": 422, "solver": 422, "busy": 429, "request_time": 503, "job_time": 503,
-          "too_large": 413, "internal": 500}
+          "too_large": 413, "worker_lost": 503, "internal": 500}
 
 
 def error_response(exc: BaseException) -> JSONResponse:
@@ -118,12 +120,6 @@ class ServerTiming:
         await self.app(scope, receive, timed)
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # spawn: a clean process per worker (forking a server with threads and an event loop is
-    # unsafe); each loads the compiled model from the on-disk cache in its warm-up
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
-
-
 def create_app(limits: Limits | None = None, workers: int = 1,
                executor: Executor | None = None, scorecard: str | Path | None = None
                ) -> FastAPI:
@@ -134,17 +130,14 @@ def create_app(limits: Limits | None = None, workers: int = 1,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        pool = executor or _pool(workers)
-        loop = asyncio.get_running_loop()
-        n = getattr(pool, "_max_workers", workers)
-        await asyncio.gather(*(loop.run_in_executor(pool, work.warm_up) for _ in range(n)))
+        pool = Pool(workers, executor, work.warm_up)
+        await pool.start()
         app.state.pool = pool
-        app.state.model = await loop.run_in_executor(None, _model_digest)
+        app.state.model = await asyncio.get_running_loop().run_in_executor(None, _model_digest)
         app.state.jobs = JobManager(pool, limits, describe_error)
         yield
         app.state.jobs.close()
-        if executor is None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown()
 
     app = FastAPI(title="gutbrain", version=_version(), lifespan=lifespan,
                   description=DESCRIPTION + "\n\n## Limits\n\n" + limits.markdown())
@@ -155,7 +148,7 @@ def create_app(limits: Limits | None = None, workers: int = 1,
 
     from gutbrain.analysis.response import DeadlineExceeded
 
-    for kind in (ValueError, SolverError, TooBusy, TimeoutError, DeadlineExceeded):
+    for kind in (ValueError, SolverError, TooBusy, TimeoutError, DeadlineExceeded, WorkerLost):
         app.add_exception_handler(kind, _handler)
 
     @app.exception_handler(RequestValidationError)

@@ -11,12 +11,12 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gutbrain.web.limits import Limits
+from gutbrain.web.pool import Pool
 
 
 class TooBusy(RuntimeError):
@@ -48,11 +48,11 @@ class Job:
 
 
 class JobManager:
-    """Registry of jobs, running each in ``executor``."""
+    """Registry of jobs, running each in the worker pool."""
 
-    def __init__(self, executor: Executor, limits: Limits,
+    def __init__(self, pool: Pool, limits: Limits,
                  describe_error: Callable[[BaseException], dict[str, str]]):
-        self.executor = executor
+        self.pool = pool
         self.limits = limits
         self.describe_error = describe_error
         self.jobs: OrderedDict[str, Job] = OrderedDict()
@@ -77,13 +77,11 @@ class JobManager:
         return job
 
     async def _run(self, job: Job, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        loop = asyncio.get_running_loop()
         job.status = "running"
         budget = self.limits.job_seconds
         try:
-            future = loop.run_in_executor(self.executor, fn, *args, str(job.progress_file),
-                                          budget)
-            job.result = await asyncio.wait_for(future, timeout=budget + 5.0)
+            job.result = await asyncio.wait_for(
+                self.pool.run(fn, *args, str(job.progress_file), budget), timeout=budget + 5.0)
             job.status = "done"
         except TimeoutError:
             job.status = "failed"

@@ -35,8 +35,7 @@ async def _json(request: Request) -> Any:
 async def _in_pool(request: Request, fn: Any, *args: Any) -> Any:
     """Run ``fn(*args)`` in the pool within the request time limit."""
     app = request.app
-    loop = asyncio.get_running_loop()
-    return await asyncio.wait_for(loop.run_in_executor(app.state.pool, fn, *args),
+    return await asyncio.wait_for(app.state.pool.run(fn, *args),
                                   timeout=app.state.limits.request_seconds)
 
 

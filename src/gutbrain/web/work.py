@@ -60,9 +60,7 @@ def simulate_payload(scenario: dict[str, Any], every_hours: float,
 
     sc = _scenario(scenario)
     ds = gutbrain.simulate(sc, every_hours=every_hours)
-    df = observables_frame(ds)
-    if observables is not None:
-        df = df[["day", *observables]]
+    df = observables_frame(ds if observables is None else ds[list(observables)])
     if fmt == "csv":
         return df.to_csv(index=False).encode(), "text/csv"
     if fmt == "parquet":
@@ -70,10 +68,17 @@ def simulate_payload(scenario: dict[str, Any], every_hours: float,
         df.to_parquet(buf, index=False)
         return buf.getvalue(), "application/vnd.apache.parquet"
     cols = [c for c in df.columns if c != "day"]
-    body = {"scenario": sc.name, "every_hours": every_hours,
-            "units": {c: ds[c].attrs.get("units", "") for c in cols},
-            "day": df.day.to_numpy(), "series": {c: df[c].to_numpy() for c in cols}}
-    return json.dumps(json_safe(body), allow_nan=False).encode(), "application/json"
+    head = json.dumps({"scenario": sc.name, "every_hours": every_hours,
+                       "units": {c: ds[c].attrs.get("units", "") for c in cols}})
+    return (head[:-1] + ', "day": ' + _values(df.day) + ', "series": {'
+            + ", ".join(f"{json.dumps(c)}: {_values(df[c])}" for c in cols) + "}}"
+            ).encode(), "application/json"
+
+
+def _values(column) -> str:
+    """A numeric column as a JSON array, fast (pandas' C writer; 15 significant digits; NaN
+    and infinities as null, which strict JSON readers accept)."""
+    return column.to_json(orient="values", double_precision=15)
 
 
 def _plain(sc, a, b, window: tuple[float, float]) -> dict[str, Any]:
