@@ -260,3 +260,26 @@ def test_a_dead_worker_costs_one_call_not_the_server():
             pool.shutdown()
 
     assert asyncio.run(scenario()) == 4.0
+
+
+def test_a_trial_runs_as_a_job_and_matches_the_library(client):
+    from gutbrain.analysis.trial import run_trial
+    from gutbrain.analysis.trial_spec import parse_trial
+
+    spec = {"name": "tiny", "population": {"preset": "general", "n": 16, "seed": 5},
+            "days": 28, "arms": {"placebo": [], "probiotic": [
+                {"type": "probiotic", "genus": "multi_strain", "cfu_per_day": 1e10}]},
+            "outcomes": ["phq9", "il6"]}
+    r = client.post("/api/trial", json=spec)
+    assert r.status_code == 202, r.text
+    job = wait(client, r.json()["url"])
+    assert job["status"] == "done", job["error"]
+    expected, _, _ = run_trial(parse_trial(spec))
+    got = job["result"]["arms"]["probiotic"]["outcomes"]["phq9"]
+    want = expected["arms"]["probiotic"]["outcomes"]["phq9"]
+    assert got == pytest.approx({k: float(v) for k, v in want.items()}, rel=1e-12)
+    assert job["result"]["contrasts"] and job["progress"]["fraction"] == 1.0
+    bad = client.post("/api/trial", json={**spec, "population": {"n": 51}})
+    assert bad.status_code == 422 and "population.n" in bad.json()["detail"]
+    wrong = client.post("/api/trial", json={**spec, "outcomes": []})
+    assert wrong.status_code == 422 and "trial: outcomes" in wrong.json()["detail"]

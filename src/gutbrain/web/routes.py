@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from gutbrain.errors import InputError
 from gutbrain.web import inputs, work
-from gutbrain.web.schemas import COMPARE_BODY, POPULATION_BODY, SCENARIO_BODY
+from gutbrain.web.schemas import COMPARE_BODY, POPULATION_BODY, SCENARIO_BODY, TRIAL_BODY
 
 ERRORS = {422: {"description": "bad input (detail names the field) or a solver failure"},
           413: {"description": "request body over the limit"},
@@ -107,6 +107,25 @@ def register(app: FastAPI) -> None:
         job = request.app.state.jobs.submit(
             "population-response", work.population_payload,
             sc.model_dump(mode="json", by_alias=True), preset, n, seed)
+        return JSONResponse({**job.view(), "url": f"/api/jobs/{job.id}"}, 202)
+
+    @app.post("/api/trial", tags=["jobs"], status_code=202, openapi_extra=TRIAL_BODY,
+              responses=ERRORS)
+    async def trial(request: Request) -> JSONResponse:
+        """Start a job: a virtual randomised trial (the trial spec of `gutbrain trial` as
+        JSON). The result is trial.json's content; poll `GET /api/jobs/{id}`."""
+        from gutbrain.analysis.trial_spec import parse_trial
+
+        spec = parse_trial(await _json(request), "trial")
+        if spec.population.n > limits.max_persons:
+            raise InputError(f"trial: population.n: {spec.population.n:,} persons is more "
+                             f"than this server simulates ({limits.max_persons:,})")
+        if spec.days + spec.run_in_days > limits.max_days:
+            raise InputError(f"trial: days: {spec.days + spec.run_in_days:g} days with the "
+                             f"run-in is more than this server simulates "
+                             f"({limits.max_days:g})")
+        job = request.app.state.jobs.submit("trial", work.trial_payload,
+                                            spec.model_dump(mode="json", by_alias=True))
         return JSONResponse({**job.view(), "url": f"/api/jobs/{job.id}"}, 202)
 
     @app.get("/api/jobs/{job_id}", tags=["jobs"],

@@ -15,11 +15,15 @@ REF = "#/components/schemas/{model}"
 @lru_cache(maxsize=1)
 def scenario_components() -> dict[str, Any]:
     """The Scenario schema and every schema it refers to, as OpenAPI components."""
+    from gutbrain.analysis.trial_spec import TrialSpec
     from gutbrain.scenario.schema import Scenario
 
-    schema = Scenario.model_json_schema(by_alias=True, ref_template=REF)
-    defs = schema.pop("$defs", {})
-    return {**defs, "Scenario": schema}
+    out: dict[str, Any] = {}
+    for name, model in (("Scenario", Scenario), ("TrialSpec", TrialSpec)):
+        schema = model.model_json_schema(by_alias=True, ref_template=REF)
+        out.update(schema.pop("$defs", {}))
+        out[name] = schema
+    return out
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -33,6 +37,7 @@ def body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 SCENARIO_BODY = body(_ref("Scenario"))
+TRIAL_BODY = body(_ref("TrialSpec"))
 COMPARE_BODY = body({
     "type": "object", "required": ["scenario"], "additionalProperties": False,
     "properties": {"scenario": _ref("Scenario"),

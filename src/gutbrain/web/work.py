@@ -155,3 +155,30 @@ def population_payload(scenario: dict[str, Any], population: str, n: int, seed: 
                                  progress=lambda f, m: write_progress(progress_path, f, m),
                                  deadline=deadline)
     return json_safe(result)
+
+
+def trial_payload(spec: dict[str, Any], progress_path: str | None,
+                  deadline_s: float) -> dict[str, Any]:
+    """A virtual trial (analysis.trial.run_trial, in memory): its trial.json as data. The
+    time budget is enforced after each chunk of persons."""
+    from gutbrain.analysis.response import DeadlineExceeded
+    from gutbrain.analysis.trial import CHUNK, run_trial
+    from gutbrain.analysis.trial_spec import parse_trial
+
+    sc = parse_trial(spec, "trial")
+    deadline = time.monotonic() + deadline_s
+    per_arm = -(-sc.population.n // len(sc.arms))
+    total = len(sc.arms) * -(-per_arm // CHUNK)
+    done = 0
+    write_progress(progress_path, 0.0, f"sampling and screening {sc.population.n} persons")
+
+    def step(key: str) -> None:
+        nonlocal done
+        done += 1
+        write_progress(progress_path, min(0.99, done / total), f"simulated chunk {done} of "
+                       f"~{total}")
+        if time.monotonic() > deadline:
+            raise DeadlineExceeded(f"stopped after {done} chunks")
+
+    result, _, _ = run_trial(sc, out=None, progress=step)
+    return json_safe(result)

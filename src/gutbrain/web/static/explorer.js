@@ -240,13 +240,17 @@ function drawWhy(res) {
       showlegend: false }), PLOT_CONFIG);
 }
 
+// 14 distinguishable colours, one per guild (plotly's default cycle has 10)
+const GUILD_COLORS = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a",
+  "#d62728", "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 function drawGuilds(res) {
   const names = Object.keys(res.series.scenario).filter((k) => k.startsWith("guild_"));
   const day = res.series.day;
   const total = day.map((_, i) => names.reduce((s, n) => s + res.series.scenario[n][i], 0));
-  const traces = names.map((n) => ({ x: day, y: res.series.scenario[n].map((v, i) =>
+  const traces = names.map((n, k) => ({ x: day, y: res.series.scenario[n].map((v, i) =>
     100 * v / total[i]), name: n.slice(6).replace(/_/g, " "), stackgroup: "guilds",
-    mode: "lines", line: { width: 0.5 } }));
+    mode: "lines", line: { width: 0.5 }, fillcolor: GUILD_COLORS[k % 14],
+    marker: { color: GUILD_COLORS[k % 14] } }));
   Plotly.react("plot-guilds", traces, layout("Microbiome composition (your changes)",
     "share of gut bacteria (%)", { shapes: windows(res), yaxis: { range: [0, 100],
       title: { text: "share of gut bacteria (%)" } }, legend: { font: { size: 9 } } }),
