@@ -43,7 +43,7 @@ def test_fuzz_bounded(case):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_fuzz_long(case):
     _check(case)
