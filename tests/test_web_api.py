@@ -277,7 +277,9 @@ def test_a_trial_runs_as_a_job_and_matches_the_library(client):
     expected, _, _ = run_trial(parse_trial(spec))
     got = job["result"]["arms"]["probiotic"]["outcomes"]["phq9"]
     want = expected["arms"]["probiotic"]["outcomes"]["phq9"]
-    assert got == pytest.approx({k: float(v) for k, v in want.items()}, rel=1e-12)
+    # the same persons and arms; the lockstep engine's float32 right-hand side may round
+    # differently in another process (seen: 1e-8 relative), far below its rtol of 3e-4
+    assert got == pytest.approx({k: float(v) for k, v in want.items()}, rel=1e-6)
     assert job["result"]["contrasts"] and job["progress"]["fraction"] == 1.0
     bad = client.post("/api/trial", json={**spec, "population": {"n": 51}})
     assert bad.status_code == 422 and "population.n" in bad.json()["detail"]

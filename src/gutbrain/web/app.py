@@ -130,10 +130,14 @@ def create_app(limits: Limits | None = None, workers: int = 1,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        loop = asyncio.get_running_loop()
+        if executor is None:  # generate and compile once here (minutes on a fresh machine,
+            # cached on disk), so the worker processes only load the cached code
+            await loop.run_in_executor(None, work.warm_up)
         pool = Pool(workers, executor, work.warm_up)
         await pool.start()
         app.state.pool = pool
-        app.state.model = await asyncio.get_running_loop().run_in_executor(None, _model_digest)
+        app.state.model = await loop.run_in_executor(None, _model_digest)
         app.state.jobs = JobManager(pool, limits, describe_error)
         yield
         app.state.jobs.close()
