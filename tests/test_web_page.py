@@ -165,3 +165,57 @@ def test_keyboard_labels_and_phone_width(browser, server):
     p.wait_updates(2)
     assert p.js("document.getElementById('plot-phq9').data[0].x.length") == 1800
     p.close()
+
+
+def test_downloads_give_a_scenario_gutbrain_reads_and_the_results(browser, server, tmp_path):
+    from gutbrain.scenario.loader import load_scenario, parse_scenario
+
+    p = Page(browser, server)
+    p.open(server + "/?probiotic=bifidobacterium&antibiotic=amoxicillin&courses=2&fiber=30")
+    with p.page.expect_download() as info:
+        p.page.select_option("#download", "yaml")
+    path = tmp_path / "scenario.yaml"
+    info.value.save_as(path)
+    on_page = parse_scenario(p.js("window.explorer.scenario()"))
+    assert load_scenario(path) == on_page  # the YAML reproduces the page's scenario
+    with p.page.expect_download() as info:
+        p.page.select_option("#download", "csv")
+    csv = tmp_path / "results.csv"
+    info.value.save_as(csv)
+    header, *rows = csv.read_text().splitlines()
+    assert header.startswith("day,") and "phq9" in header.split(",")
+    assert len(rows) == 180 * 24 + 1  # hourly over the horizon
+    with p.page.expect_download() as info:
+        p.page.select_option("#download", "svg")
+    assert info.value.suggested_filename.endswith(".svg")
+    p.close()
+
+
+@pytest.mark.parametrize("number", [1, 4])
+def test_a_readers_question_is_answered_from_a_simulation(browser, server, number):
+    p = Page(browser, server)
+    p.open(server + "/")
+    p.page.click(f"#question-{number} summary")
+    p.page.wait_for_function(f"() => document.querySelector('#question-{number} .answer')"
+                             ".dataset.done", timeout=60_000)
+    text = p.js(f"document.querySelector('#question-{number} .answer').textContent")
+    assert "not medical advice" in text
+    if number == 1:
+        assert "14 guilds" in text and "butyrate" in text
+    else:
+        assert "cortisol +" in text and "PHQ-9 rose" in text
+    p.close()
+
+
+@pytest.mark.slow
+def test_every_readers_question_is_answered(browser, server):
+    p = Page(browser, server)
+    p.open(server + "/")
+    for number in range(1, 6):
+        p.page.click(f"#question-{number} summary")
+    p.page.wait_for_function("() => Array.from(document.querySelectorAll('.answer'))"
+                             ".every(a => a.dataset.done)", timeout=180_000)
+    answers = p.js("Array.from(document.querySelectorAll('.answer')).map(a => a.textContent)")
+    assert all("not medical advice" in a and "Not simulated" not in a for a in answers)
+    assert "people in a depressive episode" in answers[4]
+    p.close()
