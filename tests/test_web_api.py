@@ -285,3 +285,51 @@ def test_a_trial_runs_as_a_job_and_matches_the_library(client):
     assert bad.status_code == 422 and "population.n" in bad.json()["detail"]
     wrong = client.post("/api/trial", json={**spec, "outcomes": []})
     assert wrong.status_code == 422 and "trial: outcomes" in wrong.json()["detail"]
+
+
+def test_serve_refuses_bad_options():
+    from typer.testing import CliRunner
+
+    from gutbrain.cli import app
+
+    res = CliRunner().invoke(app, ["serve", "--workers", "0"])
+    assert res.exit_code == 2 and "--workers" in res.output
+    res = CliRunner().invoke(app, ["serve", "--scorecard", "/nonexistent.json"])
+    assert res.exit_code == 2 and "no such file" in res.output
+
+
+@pytest.mark.slow
+def test_gutbrain_serve_answers_after_loading_the_model(tmp_path):
+    """The real command: nothing answers until the model is loaded, then it serves."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = os.path.join(os.path.dirname(sys.executable), "gutbrain")
+    proc = subprocess.Popen([exe, "serve", "--port", str(port), "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        t0 = time.monotonic()
+        while True:
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).json()
+                break
+            except httpx.TransportError:
+                assert time.monotonic() - t0 < 300, "gutbrain serve did not start"
+                time.sleep(0.5)
+        assert health["status"] == "ok" and health["model"]
+        t1 = time.perf_counter()
+        r = httpx.post(f"http://127.0.0.1:{port}/api/simulate?observables=phq9",
+                       json={"days": 180}, timeout=60)
+        assert r.status_code == 200 and time.perf_counter() - t1 < 5  # warm at once
+        assert "plotly" in httpx.get(f"http://127.0.0.1:{port}/").text
+    finally:
+        proc.terminate()
+        proc.wait(30)
