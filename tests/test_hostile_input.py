@@ -356,6 +356,7 @@ def test_trial_is_checked_before_the_first_simulation(tmp_path, change, expected
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_unreachable_inclusion_criteria_are_input_errors():
     with pytest.raises(InputError, match="too strict"):
         population("general", 4, seed=0, inclusion={"crp_min": 10000.0})
@@ -418,7 +419,7 @@ def _naive_schedule_params(model, sc):
 
     p0 = person_parameters(model, sc)
     base = {n: p0[i] for i, n in enumerate(model.param_names)}
-    changes, _ = _changes(sc, base)
+    changes, _ = _changes(model, sc, base, p0, None)
     bounds = build_schedule(model, sc).boundaries
     P = np.repeat(p0[None, :], len(bounds) - 1, axis=0)
     for k in range(len(bounds) - 1):
