@@ -1,7 +1,8 @@
 """The explorer page in a real browser (Debian's chromium driven by Playwright, as the report
 tests): it loads without a console error, a control updates the plots without a reload, a
 shared URL reproduces the scenario, an invalid value shows the server's message, a population
-response runs to completion, and the page fits a phone-width screen."""
+response runs to completion, and the page fits a phone-width screen. The ``browser`` fixture
+(conftest) skips only when no chromium is installed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import threading
 import time
 
 import pytest
-from tests.test_report_render import CHROMIUM_ARGS, _chromium
 
 pytest.importorskip("fastapi")
 
@@ -35,18 +35,6 @@ def server():
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = _chromium()
-    if not exe:
-        pytest.skip("no chromium on PATH (apt-get install chromium, or set GUTBRAIN_CHROMIUM)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Page:
