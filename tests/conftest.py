@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from _browser import CHROMIUM_ARGS, chromium_path
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,16 +8,13 @@ tests skip only when no chromium is installed. CI installs it (.ci/run).
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from _browser import render
-
 from gutbrain.report.demo import build_report, run_demo
 from gutbrain.scenario.library import builtin_scenario
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from _browser import render
 from typer.testing import CliRunner
 
+from _browser import render
 from gutbrain.cli import app
 
 runner = CliRunner()
