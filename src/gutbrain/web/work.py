@@ -24,7 +24,7 @@ GUILDS = ("guild_bacteroides", "guild_starch_degraders", "guild_fibre_degraders"
           "guild_enterobacteriaceae", "guild_spore_formers")
 # the series a comparison returns by default: the explorer page's plots
 COMPARE_SERIES = (*KEY_OBSERVABLES, "acetate", "propionate", "kt_ratio", "vagal_tone",
-                  "serotonin_gut", *GUILDS)
+                  "serotonin_gut", "richness", *GUILDS)
 FAST_SERIES = ("cortisol",)  # drawn hour by hour over two days (the daily rhythm)
 
 

@@ -193,9 +193,12 @@ function draw(res) {
     yaxis2: { title: { text: `CRP (${unit(res, "crp")})` }, overlaying: "y", side: "right" },
     margin: { l: 60, r: 60, t: 40, b: 80 } }), PLOT_CONFIG);
   drawGuilds(res);
-  linePlot("plot-diversity", pair(res, "shannon", "Shannon"),
-    layout("Microbial diversity", `Shannon index (${unit(res, "shannon") || "unitless"})`,
-      { shapes: windows(res) }), PLOT_CONFIG);
+  linePlot("plot-diversity", [...pair(res, "shannon", "Shannon"),
+    ...pair(res, "richness", "species", "#16a085", "y2")],
+  layout("Microbial diversity", `Shannon index (${unit(res, "shannon")})`,
+    { shapes: windows(res), margin: { l: 60, r: 60, t: 40, b: 80 },
+      yaxis2: { title: { text: `observed species (${unit(res, "richness")})` },
+                overlaying: "y", side: "right" } }), PLOT_CONFIG);
   linePlot("plot-scfa", [...pair(res, "butyrate", "butyrate", SCEN),
     ...pair(res, "acetate", "acetate", "#2e86c1"), ...pair(res, "propionate", "propionate",
       "#27ae60")],
