@@ -36,13 +36,19 @@ class Job:
 
     def view(self) -> dict[str, Any]:
         """The job as GET /api/jobs/{id} shows it."""
-        progress = {"fraction": 1.0 if self.status == "done" else 0.0, "message": self.status}
-        if self.status == "running" and self.progress_file and self.progress_file.exists():
+        status = self.status
+        progress = {"fraction": 1.0 if status == "done" else 0.0, "message": status}
+        if status == "running":
+            # handed to the pool, but no worker has taken it until it reports progress
+            started = self.progress_file is not None and self.progress_file.exists()
+            if not started:
+                status = progress["message"] = "queued"
             try:
-                progress = json.loads(self.progress_file.read_text(encoding="utf-8"))
+                if started:
+                    progress = json.loads(self.progress_file.read_text(encoding="utf-8"))
             except (OSError, ValueError):  # being replaced this instant: report the default
                 pass
-        return {"id": self.id, "kind": self.kind, "status": self.status,
+        return {"id": self.id, "kind": self.kind, "status": status,
                 "progress": progress, "created": self.created, "finished": self.finished,
                 "result": self.result, "error": self.error}
 
@@ -79,14 +85,17 @@ class JobManager:
     async def _run(self, job: Job, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         job.status = "running"
         budget = self.limits.job_seconds
+        # the worker holds the job to its budget from when it starts it; this backstop also
+        # allows for waiting behind the other jobs the limit admits
+        backstop = budget * self.limits.max_jobs + 5.0
         try:
             job.result = await asyncio.wait_for(
-                self.pool.run(fn, *args, str(job.progress_file), budget), timeout=budget + 5.0)
+                self.pool.run(fn, *args, str(job.progress_file), budget), timeout=backstop)
             job.status = "done"
         except TimeoutError:
             job.status = "failed"
-            job.error = {"error": "job_time", "detail": f"the job took longer than its limit "
-                         f"of {budget:g} s"}
+            job.error = {"error": "job_time", "detail": f"the job did not finish within "
+                         f"{backstop:g} s (its limit of {budget:g} s, plus waiting for other jobs)"}
         except Exception as exc:  # noqa: BLE001 - every failure is reported as the job's
             job.status = "failed"
             job.error = self.describe_error(exc)
