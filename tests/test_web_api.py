@@ -330,6 +330,22 @@ def test_gutbrain_serve_answers_after_loading_the_model(tmp_path):
                        json={"days": 180}, timeout=60)
         assert r.status_code == 200 and time.perf_counter() - t1 < 5  # warm at once
         assert "plotly" in httpx.get(f"http://127.0.0.1:{port}/").text
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        assert children  # the worker pool (and multiprocessing's resource tracker)
     finally:
         proc.terminate()
         proc.wait(30)
+    t0 = time.monotonic()
+    while any(_running(int(c)) for c in children):  # no worker outlives its server
+        assert time.monotonic() - t0 < 15, [c for c in children if _running(int(c))]
+        time.sleep(0.5)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie may wait for a reaper in containers)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
+import os
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -16,10 +18,36 @@ class WorkerLost(RuntimeError):
     """A worker process died during the call; the pool has been replaced."""
 
 
+def _exit_with(parent: int) -> None:
+    """Worker initializer: end this worker when the server process is gone (killed, or
+    stopped before it could shut the pool down), so no worker outlives its server."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="gutbrain-parent-watch").start()
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     # spawn: a clean process per worker (forking a server with threads and an event loop is
     # unsafe); each loads the compiled model from the on-disk cache in its warm-up
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=_exit_with, initargs=(os.getpid(),))
+
+
+def _stop(executor: Executor) -> None:
+    """Shut an executor down now: queued calls cancelled, running worker processes ended
+    (a long job would otherwise keep a stopped server's worker alive)."""
+    known = getattr(executor, "_processes", None)  # ProcessPoolExecutor's own workers
+    processes = list(known.values()) if isinstance(known, dict) else []
+    executor.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(5)
 
 
 class Pool:
@@ -47,11 +75,11 @@ class Pool:
         except BrokenProcessPool:
             if self.owned and executor is self.executor:  # the first caller to notice
                 self.replaced += 1
-                executor.shutdown(wait=False, cancel_futures=True)
+                _stop(executor)
                 self.executor = process_pool(self.workers)
             raise WorkerLost("a worker process died during this request (out of memory or "
                              "a crash); the workers were restarted: try again") from None
 
     def shutdown(self) -> None:
         if self.owned:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+            _stop(self.executor)
