@@ -22,7 +22,7 @@ SCENARIO = {"name": "bench", "days": 180, "interventions": [
      "days": 56}]}
 
 
-def start(workers: int) -> tuple[str, object]:
+def start(workers: int) -> tuple[str, tuple]:
     import uvicorn
 
     from gutbrain.web import Limits, create_app
@@ -32,10 +32,11 @@ def start(workers: int) -> tuple[str, object]:
         port = s.getsockname()[1]
     srv = uvicorn.Server(uvicorn.Config(create_app(Limits(), workers=workers),
                                         host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=srv.run, daemon=True).start()
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
     while not srv.started:
         time.sleep(0.1)
-    return f"http://127.0.0.1:{port}", srv
+    return f"http://127.0.0.1:{port}", (srv, thread)
 
 
 def stats(name: str, rt: list[float], server: list[float]) -> None:
@@ -61,7 +62,7 @@ def main() -> None:
     import httpx
 
     t0 = time.perf_counter()
-    url, srv = start(args.workers)
+    url, (srv, thread) = start(args.workers)
     print(f"start-up (model loaded and warmed in {args.workers} workers): "
           f"{time.perf_counter() - t0:.1f} s")
     with httpx.Client(base_url=url, timeout=120) as client:
@@ -83,6 +84,7 @@ def main() -> None:
             waits.append(time.perf_counter() - t1)
         stats("population-response n=200 (job)", waits, waits)
     srv.should_exit = True
+    thread.join(30)  # the server's shutdown stops the worker pool
 
 
 if __name__ == "__main__":
