@@ -38,7 +38,9 @@ def window_mean(ds, var: str, a: float, b: float) -> float:
     return float(ds[var].sel(day=slice(a, b)).mean())
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's sync API keeps an event loop running while the browser is open,
+# and tests of asyncio code (the web pool) need none running
+@pytest.fixture(scope="module")
 def browser():
     exe = chromium_path()
     if not exe:
