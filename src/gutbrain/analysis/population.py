@@ -119,6 +119,54 @@ PRESETS: dict[str, PopulationPreset] = {
         "adults with CRP > 3 mg/L", shift={"inflammatory_gain": 1.2},
         inclusion={"crp_min": 3.0}, source="Osimo 2019 CRP > 3 mg/L definition"),
 }
+@dataclass(frozen=True)
+class StreamParameter:
+    """A constant of the background life-event stream (not a model parameter: it makes
+    inputs of trials, not rates of the ODE system), with its unit, range and basis."""
+
+    name: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    source: str
+
+
+# Background life events: everyone in a trial meets stressful life events as a Poisson stream
+# (opt-in per trial spec, ``background_life_events: true``). Each event is a bolus of
+# life_event_stress, like a scheduled ``life_event`` intervention, with a random severity.
+LIFE_EVENT_STREAM = (
+    StreamParameter("rate", 1.7, "1/year", 0.5, 4.0,
+                    "derived from Kendler, Karkowski & Prescott 1998 J Nerv Ment Dis 186:661: "
+                    "24,648 person-months with 316 depressive onsets (1.28 %/month), onset risk "
+                    "0.9 % in months without one of the 15 stressful-life-event classes and "
+                    "3.4/6.8/23.8 % with 1/2/3; the overall rate needs ~13 % of months with an "
+                    "event, a Poisson rate of ~0.14/month"),
+    StreamParameter("severity_low", 0.1, "1", 0.0, 0.5,
+                    "assumed: minor events (the life_event severity scale, 0-1)"),
+    StreamParameter("severity_high", 0.9, "1", 0.5, 1.0,
+                    "a severe event, as in clinical.life-event.*; severities uniform between "
+                    "low and high put ~1/4 of events (~0.4 a year) above 0.7, near the ~0.3 a "
+                    "year severe events of community women (Brown & Harris 1978: 19-20 % had "
+                    "one in 38 weeks)"),
+)
+
+
+def stream_value(name: str) -> float:
+    return next(p.value for p in LIFE_EVENT_STREAM if p.name == name)
+
+
+def background_life_events(days: float, rng: np.random.Generator
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """One person's background life events over [0, days): (whole days, severities), drawn
+    from the stream (LIFE_EVENT_STREAM). Events fall at the start of a day."""
+    n = rng.poisson(stream_value("rate") / 365.25 * days)
+    day = np.floor(rng.uniform(0.0, days, n))
+    sev = rng.uniform(stream_value("severity_low"), stream_value("severity_high"), n)
+    order = np.argsort(day, kind="stable")
+    return day[order], sev[order]
+
+
 # The most persons one run takes: a population holds every person's parameters and states
 # (~5 kB each) plus the screening; a trial of 1,000,000 persons needs ~10 GB on top of its
 # samples. Larger runs are refused up front instead of failing after minutes.
