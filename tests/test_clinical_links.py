@@ -68,3 +68,34 @@ def test_background_events_reach_each_person_as_life_event_boluses():
     # the switch is part of what a trial's chunks depend on (keyed resume)
     assert (trial_mod.trial_digest(parse_trial(SPEC))
             != trial_mod.trial_digest(parse_trial({**SPEC, "background_life_events": True})))
+
+
+def test_trial_json_records_the_stream_only_when_on():
+    from gutbrain.analysis.trial import run_trial
+
+    spec = {**SPEC, "population": {"preset": "general", "n": 4, "seed": 5}, "days": 14,
+            "run_in_days": 0}
+    off, _, _ = run_trial(parse_trial(spec))
+    on, persons, _ = run_trial(parse_trial({**spec, "background_life_events": True}))
+    assert off["design"]["background_life_events"] is None
+    assert on["design"]["background_life_events"] == {p.name: p.value
+                                                      for p in LIFE_EVENT_STREAM}
+    assert (persons.status == "ok").all()
+
+
+def test_screening_sees_the_load_of_earlier_background_events():
+    off = population("general", 40, seed=8)
+    on = population("general", 40, seed=8, background_life_events=True)
+    again = population("general", 40, seed=8, background_life_events=True)
+    i_event = on.model.state_index("life_event_stress")
+    assert np.abs(off.state[:, i_event]).max() < 1e-12
+    load = on.state[:, i_event]
+    # 1.7 events a year over 180 days: ~57 % of persons met at least one; their load decays
+    # at k_event, so most carry some and none more than a few severe events' worth
+    assert 0.3 < (load > 1e-3).mean() < 0.9 and load.max() < 3.0
+    assert np.array_equal(load, again.state[:, i_event])
+    # the stream draws from a child generator: traits and everything else are unchanged
+    assert np.array_equal(on.params, off.params)
+    assert np.array_equal(on.traits.to_numpy(), off.traits.to_numpy())
+    # persons with a recent load screen higher
+    assert on.screening.phq9.mean() > off.screening.phq9.mean()

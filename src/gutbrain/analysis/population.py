@@ -186,6 +186,9 @@ def check_population_size(n: int, what: str = "n") -> None:
 
 UNREACHABLE_AFTER = 1000  # screened persons with none passing: the criteria are unreachable
 HISTORY_DAYS = 21.0  # the life event of depressed persons happened this long before screening
+# background life events before screening (background_life_events): three decay times of
+# life-event stress (k_event = 1/60 per day) bring its load within 5 % of the stream's steady state
+STREAM_HISTORY_DAYS = 180.0
 SCREEN_OBSERVABLES = ("phq9", "gad7", "crp", "il6", "cortisol")
 # visit-to-visit measurement error of the recorded scores (SD = SD_pop * sqrt(1 - test-retest r))
 MEASUREMENT_SD = {"phq9": 1.4,  # Kroenke 2001: r = 0.84, SD 3.5
@@ -253,17 +256,43 @@ def _params(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
     return P
 
 
+def _event_history(model: CompiledModel, traits: pd.DataFrame, P: np.ndarray, y: np.ndarray,
+                   tol: Tolerances, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """Screening states after STREAM_HISTORY_DAYS of background life events (and the preset's
+    recent event, HISTORY_DAYS before screening, where it has one)."""
+    n = len(traits)
+    events = [background_life_events(STREAM_HISTORY_DAYS, rng) for _ in range(n)]
+    recent = traits["life_event"].to_numpy()
+    t_recent = STREAM_HISTORY_DAYS - HISTORY_DAYS
+    grid = np.unique(np.concatenate([[0.0, t_recent, STREAM_HISTORY_DAYS],
+                                     *(d for d, _ in events)]))
+    i_event = model.state_index("life_event_stress")
+    bol = np.zeros((n, len(grid) - 1, model.n_states))
+    for k, (day, sev) in enumerate(events):
+        np.add.at(bol[k, :, i_event], np.searchsorted(grid, day), sev)
+    bol[:, int(np.searchsorted(grid, t_recent)), i_event] += recent
+    params = np.repeat(P[:, None, :], len(grid) - 1, axis=1)
+    hist = integrate_batch(model, grid, params, bol, y, np.array([STREAM_HISTORY_DAYS]), tol)
+    return hist.y[:, -1, :], hist.messages(model)
+
+
 def _screen(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
-            tol: Tolerances, rng: np.random.Generator, fixed: dict[str, float] | None = None
+            tol: Tolerances, rng: np.random.Generator, fixed: dict[str, float] | None = None,
+            stream: np.random.Generator | None = None
             ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, list[str]]:
     """Parameters, screening states and measurements of the drawn persons, and per person
-    "ok" or why their burn-in failed (a failed person has no baseline to screen on)."""
+    "ok" or why their burn-in failed (a failed person has no baseline to screen on).
+    ``stream``: a generator for background life events before screening (None: none)."""
     P = _params(model, traits, base, fixed)
     ref = steady_state(model, base, tol=Tolerances(rtol=1e-6))
     burn = periodic_steady_states(model, P, ref, base, tol).as_batch()
     y = burn.y[:, 0, :]
     reasons = [f"burn-in: {m}" if m != "ok" else m for m in burn.messages(model)]
-    if (traits["life_event"] > 0).any():
+    if stream is not None:  # background life events over the months before screening
+        y, hist_msgs = _event_history(model, traits, P, y, tol, stream)
+        reasons = [r if r != "ok" else (f"life-event history: {m}" if m != "ok" else m)
+                   for r, m in zip(reasons, hist_msgs, strict=True)]
+    elif (traits["life_event"] > 0).any():
         bol = np.zeros((len(traits), 1, model.n_states))
         bol[:, 0, model.state_index("life_event_stress")] = traits["life_event"].to_numpy()
         hist = integrate_batch(model, np.array([0.0, HISTORY_DAYS]), P[:, None, :], bol, y,
@@ -303,10 +332,14 @@ def _passes(df: pd.DataFrame, inclusion: dict[str, float]) -> np.ndarray:
 def population(preset: str = "general", n: int = 100, seed: int = 0, *,
                inclusion: dict[str, float] | None = None, diet: str = "western",
                rtol: float = COHORT_RTOL, max_rounds: int = 20,
-               parameters: dict[str, float] | None = None) -> Population:
+               parameters: dict[str, float] | None = None,
+               background_life_events: bool = False) -> Population:
     """Sample n persons of a preset (general, healthy, depressed, low_grade_inflammation),
     screened on their simulated baseline. Deterministic for a seed. ``parameters`` fixes
-    model parameters for everyone (also over sampled traits)."""
+    model parameters for everyone (also over sampled traits). ``background_life_events``:
+    everyone meets the life-event stream (LIFE_EVENT_STREAM) over the STREAM_HISTORY_DAYS
+    before screening, so that screening sees its load (drawn from a child generator: the
+    traits and screening noise of the seed are unchanged)."""
     if preset not in PRESETS:
         raise InputError(f"unknown population preset {preset!r}; expected one of "
                          f"{', '.join(PRESETS)}")
@@ -330,7 +363,8 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
         batch = n - total if not crit else max(16, int((n - total) * 1.3 / max(0.05, rate)))
         drawn += batch
         traits = sample_traits(preset, batch, rng)
-        P, y, scr, reasons = _screen(model, traits, base, tol, rng, fixed)
+        stream = rng.spawn(1)[0] if background_life_events else None
+        P, y, scr, reasons = _screen(model, traits, base, tol, rng, fixed, stream)
         solved = np.array([r == "ok" for r in reasons])
         if not solved.all():
             failed.append(traits[~solved].assign(reason=np.array(reasons)[~solved]))

@@ -508,7 +508,8 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
         claim_chunk_dir(outdir, trial_digest(spec), "trial", overwrite)
     pop = population(spec.population.preset, spec.population.n, spec.population.seed,
                      inclusion=spec.population.inclusion or None, diet=spec.diet,
-                     parameters=spec.parameters or None)
+                     parameters=spec.parameters or None,
+                     background_life_events=spec.background_life_events)
     persons = run_persons(spec, pop, outdir, workers, scheduler, progress, overwrite)
     course = persons.attrs.pop(TIME_COURSE, None)
     traits = pop.traits.add_prefix("trait_")
