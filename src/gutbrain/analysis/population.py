@@ -119,6 +119,54 @@ PRESETS: dict[str, PopulationPreset] = {
         "adults with CRP > 3 mg/L", shift={"inflammatory_gain": 1.2},
         inclusion={"crp_min": 3.0}, source="Osimo 2019 CRP > 3 mg/L definition"),
 }
+@dataclass(frozen=True)
+class StreamParameter:
+    """A constant of the background life-event stream (not a model parameter: it makes
+    inputs of trials, not rates of the ODE system), with its unit, range and basis."""
+
+    name: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    source: str
+
+
+# Background life events: everyone in a trial meets stressful life events as a Poisson stream
+# (opt-in per trial spec, ``background_life_events: true``). Each event is a bolus of
+# life_event_stress, like a scheduled ``life_event`` intervention, with a random severity.
+LIFE_EVENT_STREAM = (
+    StreamParameter("rate", 1.7, "1/year", 0.5, 4.0,
+                    "derived from Kendler, Karkowski & Prescott 1998 J Nerv Ment Dis 186:661: "
+                    "24,648 person-months with 316 depressive onsets (1.28 %/month), onset risk "
+                    "0.9 % in months without one of the 15 stressful-life-event classes and "
+                    "3.4/6.8/23.8 % with 1/2/3; the overall rate needs ~13 % of months with an "
+                    "event, a Poisson rate of ~0.14/month"),
+    StreamParameter("severity_low", 0.1, "1", 0.0, 0.5,
+                    "assumed: minor events (the life_event severity scale, 0-1)"),
+    StreamParameter("severity_high", 0.9, "1", 0.5, 1.0,
+                    "a severe event, as in clinical.life-event.*; severities uniform between "
+                    "low and high put ~1/4 of events (~0.4 a year) above 0.7, near the ~0.3 a "
+                    "year severe events of community women (Brown & Harris 1978: 19-20 % had "
+                    "one in 38 weeks)"),
+)
+
+
+def stream_value(name: str) -> float:
+    return next(p.value for p in LIFE_EVENT_STREAM if p.name == name)
+
+
+def background_life_events(days: float, rng: np.random.Generator
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """One person's background life events over [0, days): (whole days, severities), drawn
+    from the stream (LIFE_EVENT_STREAM). Events fall at the start of a day."""
+    n = rng.poisson(stream_value("rate") / 365.25 * days)
+    day = np.floor(rng.uniform(0.0, days, n))
+    sev = rng.uniform(stream_value("severity_low"), stream_value("severity_high"), n)
+    order = np.argsort(day, kind="stable")
+    return day[order], sev[order]
+
+
 # The most persons one run takes: a population holds every person's parameters and states
 # (~5 kB each) plus the screening; a trial of 1,000,000 persons needs ~10 GB on top of its
 # samples. Larger runs are refused up front instead of failing after minutes.
@@ -138,6 +186,9 @@ def check_population_size(n: int, what: str = "n") -> None:
 
 UNREACHABLE_AFTER = 1000  # screened persons with none passing: the criteria are unreachable
 HISTORY_DAYS = 21.0  # the life event of depressed persons happened this long before screening
+# background life events before screening (background_life_events): three decay times of
+# life-event stress (k_event = 1/60 per day) bring its load within 5 % of the stream's steady state
+STREAM_HISTORY_DAYS = 180.0
 SCREEN_OBSERVABLES = ("phq9", "gad7", "crp", "il6", "cortisol")
 # visit-to-visit measurement error of the recorded scores (SD = SD_pop * sqrt(1 - test-retest r))
 MEASUREMENT_SD = {"phq9": 1.4,  # Kroenke 2001: r = 0.84, SD 3.5
@@ -205,17 +256,43 @@ def _params(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
     return P
 
 
+def _event_history(model: CompiledModel, traits: pd.DataFrame, P: np.ndarray, y: np.ndarray,
+                   tol: Tolerances, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """Screening states after STREAM_HISTORY_DAYS of background life events (and the preset's
+    recent event, HISTORY_DAYS before screening, where it has one)."""
+    n = len(traits)
+    events = [background_life_events(STREAM_HISTORY_DAYS, rng) for _ in range(n)]
+    recent = traits["life_event"].to_numpy()
+    t_recent = STREAM_HISTORY_DAYS - HISTORY_DAYS
+    grid = np.unique(np.concatenate([[0.0, t_recent, STREAM_HISTORY_DAYS],
+                                     *(d for d, _ in events)]))
+    i_event = model.state_index("life_event_stress")
+    bol = np.zeros((n, len(grid) - 1, model.n_states))
+    for k, (day, sev) in enumerate(events):
+        np.add.at(bol[k, :, i_event], np.searchsorted(grid, day), sev)
+    bol[:, int(np.searchsorted(grid, t_recent)), i_event] += recent
+    params = np.repeat(P[:, None, :], len(grid) - 1, axis=1)
+    hist = integrate_batch(model, grid, params, bol, y, np.array([STREAM_HISTORY_DAYS]), tol)
+    return hist.y[:, -1, :], hist.messages(model)
+
+
 def _screen(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
-            tol: Tolerances, rng: np.random.Generator, fixed: dict[str, float] | None = None
+            tol: Tolerances, rng: np.random.Generator, fixed: dict[str, float] | None = None,
+            stream: np.random.Generator | None = None
             ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, list[str]]:
     """Parameters, screening states and measurements of the drawn persons, and per person
-    "ok" or why their burn-in failed (a failed person has no baseline to screen on)."""
+    "ok" or why their burn-in failed (a failed person has no baseline to screen on).
+    ``stream``: a generator for background life events before screening (None: none)."""
     P = _params(model, traits, base, fixed)
     ref = steady_state(model, base, tol=Tolerances(rtol=1e-6))
     burn = periodic_steady_states(model, P, ref, base, tol).as_batch()
     y = burn.y[:, 0, :]
     reasons = [f"burn-in: {m}" if m != "ok" else m for m in burn.messages(model)]
-    if (traits["life_event"] > 0).any():
+    if stream is not None:  # background life events over the months before screening
+        y, hist_msgs = _event_history(model, traits, P, y, tol, stream)
+        reasons = [r if r != "ok" else (f"life-event history: {m}" if m != "ok" else m)
+                   for r, m in zip(reasons, hist_msgs, strict=True)]
+    elif (traits["life_event"] > 0).any():
         bol = np.zeros((len(traits), 1, model.n_states))
         bol[:, 0, model.state_index("life_event_stress")] = traits["life_event"].to_numpy()
         hist = integrate_batch(model, np.array([0.0, HISTORY_DAYS]), P[:, None, :], bol, y,
@@ -255,10 +332,14 @@ def _passes(df: pd.DataFrame, inclusion: dict[str, float]) -> np.ndarray:
 def population(preset: str = "general", n: int = 100, seed: int = 0, *,
                inclusion: dict[str, float] | None = None, diet: str = "western",
                rtol: float = COHORT_RTOL, max_rounds: int = 20,
-               parameters: dict[str, float] | None = None) -> Population:
+               parameters: dict[str, float] | None = None,
+               background_life_events: bool = False) -> Population:
     """Sample n persons of a preset (general, healthy, depressed, low_grade_inflammation),
     screened on their simulated baseline. Deterministic for a seed. ``parameters`` fixes
-    model parameters for everyone (also over sampled traits)."""
+    model parameters for everyone (also over sampled traits). ``background_life_events``:
+    everyone meets the life-event stream (LIFE_EVENT_STREAM) over the STREAM_HISTORY_DAYS
+    before screening, so that screening sees its load (drawn from a child generator: the
+    traits and screening noise of the seed are unchanged)."""
     if preset not in PRESETS:
         raise InputError(f"unknown population preset {preset!r}; expected one of "
                          f"{', '.join(PRESETS)}")
@@ -282,7 +363,8 @@ def population(preset: str = "general", n: int = 100, seed: int = 0, *,
         batch = n - total if not crit else max(16, int((n - total) * 1.3 / max(0.05, rate)))
         drawn += batch
         traits = sample_traits(preset, batch, rng)
-        P, y, scr, reasons = _screen(model, traits, base, tol, rng, fixed)
+        stream = rng.spawn(1)[0] if background_life_events else None
+        P, y, scr, reasons = _screen(model, traits, base, tol, rng, fixed, stream)
         solved = np.array([r == "ok" for r in reasons])
         if not solved.all():
             failed.append(traits[~solved].assign(reason=np.array(reasons)[~solved]))

@@ -23,8 +23,10 @@ from gutbrain.analysis.chunks import claim_chunk_dir, run_chunks, run_digest
 from gutbrain.analysis.population import (
     COHORT_NORM,
     COHORT_RTOL,
+    LIFE_EVENT_STREAM,
     MEASUREMENT_SD,
     Population,
+    background_life_events,
     cohort_tolerances,
     population,
 )
@@ -113,11 +115,16 @@ def _weekly_stress(n_weeks: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: int):
-    """A grid shared by the chunk (schedule cuts, weekly cuts, randomisation) with each
-    person's parameters: their schedule, weekly stress, and trial care from randomisation."""
+    """A grid shared by the chunk (schedule cuts, weekly cuts, randomisation, background
+    life events) with each person's parameters: their schedule, weekly stress, and trial care
+    from randomisation; and their boluses (scheduled, and background life events when the
+    spec asks for them, from day 0 of the run-in)."""
     end = spec.run_in_days + spec.days
+    events = [background_life_events(end, np.random.default_rng([seed, int(person), 4]))
+              if spec.background_life_events else (np.zeros(0), np.zeros(0))
+              for person in persons]
     grid = np.unique(np.concatenate([scheds[0].boundaries, np.arange(0.0, end, WEEK),
-                                     [spec.run_in_days, end]]))
+                                     [spec.run_in_days, end], *(d for d, _ in events)]))
     grid = grid[(grid >= 0) & (grid <= end)]
     mids = 0.5 * (grid[:-1] + grid[1:])
     weeks = (mids // WEEK).astype(int)
@@ -130,6 +137,9 @@ def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: 
         for j, t0 in enumerate(sch.boundaries[:-1]):
             if np.any(sch.bolus[j]):
                 B[k, int(np.searchsorted(grid, t0))] += sch.bolus[j]
+        i_event = model.state_index("life_event_stress")
+        for day, sev in zip(*events[k], strict=True):
+            B[k, int(np.searchsorted(grid, day)), i_event] += sev
         factor = _weekly_stress(int(weeks.max()) + 1,
                                 np.random.default_rng([seed, int(person), 2]))
         P[k, :, i_stress] = np.clip(P[k, :, i_stress] * factor[weeks], 0.0, 1.0)
@@ -498,7 +508,8 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
         claim_chunk_dir(outdir, trial_digest(spec), "trial", overwrite)
     pop = population(spec.population.preset, spec.population.n, spec.population.seed,
                      inclusion=spec.population.inclusion or None, diet=spec.diet,
-                     parameters=spec.parameters or None)
+                     parameters=spec.parameters or None,
+                     background_life_events=spec.background_life_events)
     persons = run_persons(spec, pop, outdir, workers, scheduler, progress, overwrite)
     course = persons.attrs.pop(TIME_COURSE, None)
     traits = pop.traits.add_prefix("trait_")
@@ -521,7 +532,10 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
     result["design"] = {"days": spec.days, "run_in_days": spec.run_in_days,
                         "diet": spec.diet, "rtol": COHORT_RTOL, "error_norm": COHORT_NORM,
                         "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD,
-                        "biomarker_cv": BIOMARKER_CV, "parameters": spec.parameters}
+                        "biomarker_cv": BIOMARKER_CV, "parameters": spec.parameters,
+                        "background_life_events": (
+                            {p.name: p.value for p in LIFE_EVENT_STREAM}
+                            if spec.background_life_events else None)}
     if power:
         result["power"] = power_analysis(spec, persons, power)
     if outdir:

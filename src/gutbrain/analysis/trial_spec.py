@@ -93,6 +93,10 @@ class TrialSpec(_Strict):
     # model parameter overrides for every person, screening included (e.g. a vagotomy trial,
     # or a calibration run); a sampled trait named here is fixed at this value for everyone
     parameters: dict[str, float] = Field(default_factory=dict)
+    # everyone meets stressful life events as a seeded Poisson stream, over the 180 days before
+    # screening and through run-in and trial
+    # (population.LIFE_EVENT_STREAM: rate and severities with their sources); off by default
+    background_life_events: bool = False
 
     @field_validator("parameters", mode="before")
     @classmethod

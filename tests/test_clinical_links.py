@@ -1,0 +1,101 @@
+"""Issue #14 item 6: background life events in trials (a seeded Poisson stream)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gutbrain.analysis import trial as trial_mod
+from gutbrain.analysis.population import (
+    LIFE_EVENT_STREAM,
+    background_life_events,
+    population,
+    stream_value,
+)
+from gutbrain.analysis.trial_spec import parse_trial
+from gutbrain.scenario.schedule import build_schedule
+
+SPEC = {"name": "stream", "population": {"preset": "general", "n": 6, "seed": 5},
+        "days": 60, "run_in_days": 10, "arms": {"a": [], "b": []}, "outcomes": ["phq9"]}
+
+
+def test_stream_parameters_have_units_ranges_and_sources():
+    for p in LIFE_EVENT_STREAM:
+        assert p.unit and p.source.strip() and p.low <= p.value <= p.high, p
+
+
+def test_background_events_follow_the_stream_and_the_seed():
+    days = 365.25
+    draws = [background_life_events(days, np.random.default_rng([9, k, 4]))
+             for k in range(20000)]
+    counts = np.array([len(d) for d, _ in draws])
+    # Poisson: mean = variance = rate x 1 year (SE of the mean ~0.009 at 20,000 persons)
+    assert abs(counts.mean() - stream_value("rate")) < 0.04
+    assert abs(counts.var() / counts.mean() - 1.0) < 0.05
+    day = np.concatenate([d for d, _ in draws])
+    sev = np.concatenate([s for _, s in draws])
+    assert np.all(day == np.floor(day)) and day.min() >= 0 and day.max() < days
+    assert np.all(np.diff(draws[0][0]) >= 0)  # in time order
+    lo, hi = stream_value("severity_low"), stream_value("severity_high")
+    assert lo <= sev.min() and sev.max() <= hi
+    assert abs(sev.mean() - 0.5 * (lo + hi)) < 0.01
+    again = background_life_events(days, np.random.default_rng([9, 3, 4]))
+    assert all(np.array_equal(a, b) for a, b in zip(again, draws[3], strict=True))
+
+
+def test_background_events_reach_each_person_as_life_event_boluses():
+    pop = population("general", 6, seed=5)
+    model = pop.model
+    i_event = model.state_index("life_event_stress")
+    persons = np.arange(6)
+    out = {}
+    for on in (False, True):
+        spec = parse_trial({**SPEC, "background_life_events": on})
+        sc = trial_mod._arm_scenario(spec, "a")
+        scheds = [build_schedule(model, sc, p, state=y)
+                  for p, y in zip(pop.params, pop.state, strict=True)]
+        out[on] = trial_mod._person_segments(model, spec, scheds, persons, seed=5)
+    grid_off, _, b_off = out[False]
+    grid, _, b_on = out[True]
+    assert not b_off[..., i_event].any()
+    end = SPEC["run_in_days"] + SPEC["days"]
+    for k in persons:
+        day, sev = background_life_events(end, np.random.default_rng([5, int(k), 4]))
+        assert np.isclose(b_on[k, :, i_event].sum(), sev.sum())
+        for d, s in zip(day, sev, strict=True):  # each event lands on its own day's segment
+            assert grid[np.searchsorted(grid, d)] == d
+            assert b_on[k, np.searchsorted(grid, d), i_event] >= s - 1e-12
+    assert set(grid_off) <= set(grid)
+    # the switch is part of what a trial's chunks depend on (keyed resume)
+    assert (trial_mod.trial_digest(parse_trial(SPEC))
+            != trial_mod.trial_digest(parse_trial({**SPEC, "background_life_events": True})))
+
+
+def test_trial_json_records_the_stream_only_when_on():
+    from gutbrain.analysis.trial import run_trial
+
+    spec = {**SPEC, "population": {"preset": "general", "n": 4, "seed": 5}, "days": 14,
+            "run_in_days": 0}
+    off, _, _ = run_trial(parse_trial(spec))
+    on, persons, _ = run_trial(parse_trial({**spec, "background_life_events": True}))
+    assert off["design"]["background_life_events"] is None
+    assert on["design"]["background_life_events"] == {p.name: p.value
+                                                      for p in LIFE_EVENT_STREAM}
+    assert (persons.status == "ok").all()
+
+
+def test_screening_sees_the_load_of_earlier_background_events():
+    off = population("general", 40, seed=8)
+    on = population("general", 40, seed=8, background_life_events=True)
+    again = population("general", 40, seed=8, background_life_events=True)
+    i_event = on.model.state_index("life_event_stress")
+    assert np.abs(off.state[:, i_event]).max() < 1e-12
+    load = on.state[:, i_event]
+    # 1.7 events a year over 180 days: ~57 % of persons met at least one; their load decays
+    # at k_event, so most carry some and none more than a few severe events' worth
+    assert 0.3 < (load > 1e-3).mean() < 0.9 and load.max() < 3.0
+    assert np.array_equal(load, again.state[:, i_event])
+    # the stream draws from a child generator: traits and everything else are unchanged
+    assert np.array_equal(on.params, off.params)
+    assert np.array_equal(on.traits.to_numpy(), off.traits.to_numpy())
+    # persons with a recent load screen higher
+    assert on.screening.phq9.mean() > off.screening.phq9.mean()
