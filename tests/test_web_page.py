@@ -89,6 +89,12 @@ def test_page_loads_draws_every_plot_and_updates_on_a_control(browser, server):
                   ".title.text]))")
     assert all(titles.values()), titles
     assert titles["plot-cortisol"] == "cortisol (ug/dL)" and "logit" in titles["plot-why"]
+    # the probiotic runs through the two days shown: shaded there too, within those days
+    span = p.js("(() => { const d = document.getElementById('plot-cortisol');"
+                "const x = d.data[0].x; const s = d.layout.shapes || [];"
+                "return [x[0], x[x.length - 1], s.map(r => [r.x0, r.x1])]; })()")
+    assert span[2], "no intervention window shaded on the two-day cortisol plot"
+    assert all(span[0] <= a < b <= span[1] for a, b in span[2]), span
     p.close()
 
 

@@ -110,6 +110,11 @@ function windows(res, yref = "paper") {
   return res.interventions.map((w) => ({ type: "rect", xref: "x", yref, x0: w.start, x1: w.end,
     y0: 0, y1: 1, fillcolor: "rgba(46, 134, 193, 0.10)", line: { width: 0 }, layer: "below" }));
 }
+// the windows clipped to [a, b] (a plot of a few days must not be widened by them)
+function windowsWithin(res, a, b) {
+  return windows(res).filter((s) => s.x1 > a && s.x0 < b)
+    .map((s) => ({ ...s, x0: Math.max(s.x0, a), x1: Math.min(s.x1, b) }));
+}
 function layout(title, ytitle, extra = {}) {
   return { title: { text: title, font: { size: 14 } }, margin: { l: 60, r: 20, t: 40, b: 80 },
     xaxis: { title: { text: "day" } }, yaxis: { title: { text: ytitle } },
@@ -185,7 +190,8 @@ function draw(res) {
     { x: td.day, y: td.scenario.cortisol, name: "your changes", line: { color: SCEN } },
     { x: td.day, y: td.reference.cortisol, name: "unchanged",
       line: { color: REF, dash: "dot" } }],
-  layout(`Cortisol over two days (from day ${td.day[0]})`, `cortisol (${unit(res, "cortisol")})`),
+  layout(`Cortisol over two days (from day ${td.day[0]})`, `cortisol (${unit(res, "cortisol")})`,
+    { shapes: windowsWithin(res, td.day[0], td.day[td.day.length - 1]) }),
   PLOT_CONFIG);
   linePlot("plot-inflammation", [...pair(res, "il6", "IL-6"),
     ...pair(res, "crp", "CRP", "#8e44ad", "y2")],
