@@ -69,6 +69,21 @@ def test_validation_serves_the_scorecard_file(client):
     assert body["summary"] == {"pass": 2, "fail": 1} and len(body["results"]) == 3
 
 
+def test_validation_defaults_to_the_latest_full_scorecard_of_this_model(client, tmp_path,
+                                                                       monkeypatch):
+    from gutbrain.analysis.validation.harness import TargetResult
+    from gutbrain.analysis.validation.latest import latest_path, save_latest
+
+    monkeypatch.setenv("GUTBRAIN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(client.app.state, "scorecard", None)
+    assert client.get("/api/validation").status_code == 404  # none kept yet
+    result = TargetResult(id="x", module="m", tier="anchor", value=1.0, window=(0.0, 2.0),
+                          passed=True, runtime_s=0.1, status="pass")
+    assert save_latest([result]) == latest_path() and latest_path().parent == tmp_path
+    body = client.get("/api/validation").json()
+    assert body["summary"] == {"pass": 1} and body["results"][0]["id"] == "x"
+
+
 def test_simulate_matches_the_library_in_every_format(client):
     import gutbrain
 

@@ -17,7 +17,8 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="simulation worker processes")] = 2,
     scorecard: Annotated[Path | None, typer.Option(
-        help="scorecard JSON (`gutbrain validate --json FILE`) for /api/validation")] = None,
+        help="scorecard JSON (`gutbrain validate --json FILE`) for /api/validation "
+             "(default: the latest full `gutbrain validate` of this model)")] = None,
 ) -> None:
     """Serve the REST API (OpenAPI at /docs) and the explorer page at /. The model is
     loaded in every worker before the first request is taken. Limits: GUTBRAIN_WEB_*

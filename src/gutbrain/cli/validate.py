@@ -75,6 +75,10 @@ def validate(
     try:
         results = run_all(targets=targets, workers=workers)
         total = time.perf_counter() - t0
+        if tier is None and not only:  # the whole scorecard: kept for the explorer
+            from gutbrain.analysis.validation.latest import save_latest
+
+            save_latest(results)
         if not to_stdout:
             print_scorecard(results, out, total_s=total)
         if json_path is not None:

@@ -179,13 +179,18 @@ def _listings(app: FastAPI) -> None:
     @app.get("/api/validation", tags=["catalogue"],
              responses={404: {"description": "this server has no scorecard"}})
     async def validation(request: Request) -> JSONResponse:
-        """The latest validation scorecard: the file `gutbrain validate --json FILE` wrote,
-        given to `gutbrain serve --scorecard FILE`; counts by status and every target."""
-        path = request.app.state.scorecard
-        if path is None or not path.is_file():
+        """The latest validation scorecard of this model: the one the last full `gutbrain
+        validate` kept in the cache folder, or the file given to `gutbrain serve --scorecard
+        FILE` (written by `gutbrain validate --json FILE`); counts by status and every
+        target."""
+        from gutbrain.analysis.validation.latest import latest_path
+
+        path = request.app.state.scorecard or latest_path()
+        if not path.is_file():
             return JSONResponse({"error": "not_found", "detail": "this server has no "
-                                 "scorecard: run `gutbrain validate --json scorecard.json` "
-                                 "and start `gutbrain serve --scorecard scorecard.json`"}, 404)
+                                 "scorecard of this model: run `gutbrain validate` (it keeps "
+                                 "the latest full scorecard) or start `gutbrain serve "
+                                 "--scorecard FILE`"}, 404)
         results = json.loads(path.read_text(encoding="utf-8"))
         counts: dict[str, int] = {}
         for r in results:
