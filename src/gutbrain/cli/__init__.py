@@ -6,6 +6,7 @@
 - ``profile``: profile modules | guilds | associate | responses
 - ``info``: params, observables, export-sbml, cache
 - ``sensitivity``: sensitivity
+- ``uncertainty``: posterior
 
 Every verb runs inside :func:`gutbrain.cli._boundary.guarded`: bad input exits 2 with one line
 naming the file, field or line and what was expected; a solver failure exits 3; an environment
@@ -19,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from gutbrain.cli import info, populations, profile, run, sensitivity, validate
+from gutbrain.cli import info, populations, profile, run, sensitivity, uncertainty, validate
 from gutbrain.cli._boundary import DEBUG, debug_from_env
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -40,6 +41,7 @@ info.register(app)
 profile.register(app)
 validate.register(app)
 sensitivity.register(app)
+uncertainty.register(app)
 
 
 def main() -> None:  # pragma: no cover
