@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -191,3 +190,42 @@ def test_model_interval_sits_beside_the_sampling_ci():
     assert c0["model_interval_of"] == "hedges_g" and c1["model_interval_of"] == "risk_ratio"
     assert c1["model_interval"] == [None, None]
     assert result["uncertainty"] == {"draws": 2}
+
+
+def test_the_split_names_real_anchor_targets_and_constants_only():
+    from gutbrain.analysis.uncertainty.plan import (
+        CALIBRATED,
+        CALIBRATION_TARGETS,
+        HELD_OUT_RELATED,
+        LIKELIHOOD_SHAPE,
+        split_of,
+    )
+    from gutbrain.analysis.validation import load_targets
+    from gutbrain.model import build_model
+
+    targets = {t.id: t for t in load_targets()}
+    assert set(CALIBRATION_TARGETS) <= set(targets) and set(HELD_OUT_RELATED) <= set(targets)
+    assert not set(CALIBRATION_TARGETS) & set(HELD_OUT_RELATED)
+    assert all(targets[t].tier == "anchor" for t in CALIBRATION_TARGETS)
+    assert set(LIKELIHOOD_SHAPE) <= set(CALIBRATION_TARGETS)
+    spec = build_model()
+    assert all(spec.parameter(n).kind == "constant" for n in CALIBRATED)
+    assert split_of(CALIBRATION_TARGETS[0]) == "calibration"
+    assert split_of(HELD_OUT_RELATED[0]) == "held-out"
+
+
+def test_scorecard_reports_each_split():
+    from collections import Counter
+
+    from gutbrain.analysis.validation.harness import TargetResult
+    from gutbrain.analysis.validation.scorecard import split_lines
+
+    def r(i: str, split: str, status: str) -> TargetResult:
+        return TargetResult(id=i, module="m", tier="anchor", value=1.0, window=(0, 2),
+                            passed=status == "pass", runtime_s=0.0, status=status, split=split)
+
+    lines = split_lines([r("a", "calibration", "pass"), r("b", "held-out", "pass"),
+                         r("c", "held-out", "fail")])
+    assert "calibration set: 1/1 passed" in lines[0]
+    assert "held-out set: 1/2 passed, 1 failed" in lines[1]
+    assert Counter(x.split(" set")[0] for x in lines[:2]) == {"calibration": 1, "held-out": 1}

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.interpolate import RBFInterpolator
 
 RIDGE = 1e-6
+MIN_WEIGHT = 0.05
 
 
 def _features(u: np.ndarray) -> np.ndarray:
@@ -32,14 +33,35 @@ def _features(u: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
+def _gradient_rms(coef: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """RMS over the runs of the quadratic trend's partial derivative in each u_k."""
+    z = np.atleast_2d(u) - 0.5
+    d = z.shape[1]
+    grad = np.tile(coef[1:d + 1], (len(z), 1))
+    k = d + 1
+    for i in range(d):
+        for j in range(i, d):
+            c = coef[k]
+            grad[:, i] += c * z[:, j]
+            grad[:, j] += c * z[:, i]
+            k += 1
+    return np.sqrt(np.mean(grad ** 2, axis=0))
+
+
 @dataclass
 class OutputEmulator:
-    """Quadratic trend + RBF residual interpolant of one output over u in [0, 1]^d."""
+    """Quadratic trend + RBF residual interpolant of one output over u in [0, 1]^d.
+
+    The RBF is anisotropic: each coordinate is stretched by how strongly the trend moves with
+    it (RMS partial derivative, relative to the strongest; at least MIN_WEIGHT). Why: an
+    output usually depends on two or three of the nine parameters, and an isotropic RBF
+    spends its few runs resolving directions in which nothing happens."""
 
     smoothing: float = 1e-3
     coef: np.ndarray = field(default_factory=lambda: np.zeros(0))
     rbf: RBFInterpolator | None = None
     scale: float = 1.0
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def fit(self, u: np.ndarray, y: np.ndarray) -> OutputEmulator:
         X = _features(u)
@@ -48,8 +70,10 @@ class OutputEmulator:
         A = X.T @ X + RIDGE * len(y) * np.eye(X.shape[1])
         self.coef = np.linalg.solve(A, X.T @ ys)
         resid = ys - X @ self.coef
+        g = _gradient_rms(self.coef, u)
+        self.weights = np.maximum(g / (g.max() or 1.0), MIN_WEIGHT)
         if len(y) > X.shape[1] // 2:
-            self.rbf = RBFInterpolator(u, resid, kernel="thin_plate_spline",
+            self.rbf = RBFInterpolator(u * self.weights, resid, kernel="thin_plate_spline",
                                        smoothing=self.smoothing * len(y), degree=1)
         return self
 
@@ -57,12 +81,14 @@ class OutputEmulator:
         u = np.atleast_2d(u)
         out = _features(u) @ self.coef
         if self.rbf is not None:
-            out = out + self.rbf(u)
+            out = out + self.rbf(u * self.weights)
         return out * self.scale
 
 
-def _cv_rmse(u: np.ndarray, v: np.ndarray, log: bool, folds: int = 5) -> float:
-    """Out-of-fold RMS error of one output's emulator, on v's own scale (fixed folds)."""
+def _cv_rmse(u: np.ndarray, v: np.ndarray, log: bool, folds: int = 5,
+             window: tuple[float | None, float | None] | None = None) -> float:
+    """Out-of-fold RMS error of one output's emulator, on v's own scale (fixed folds); with a
+    window, over the runs near it (``local_error``), where the likelihood lives."""
     fold = np.random.default_rng(0).permutation(len(v)) % folds
     err = np.empty(len(v))
     for k in range(folds):
@@ -70,6 +96,8 @@ def _cv_rmse(u: np.ndarray, v: np.ndarray, log: bool, folds: int = 5) -> float:
         m = OutputEmulator().fit(u[tr], np.log(v[tr]) if log else v[tr])
         p = m.predict(u[te])
         err[te] = (np.exp(np.minimum(p, 700.0)) if log else p) - v[te]
+    if window is not None:
+        return local_error(v, v + err, window)[0]
     return float(np.sqrt(np.mean(err ** 2)))
 
 
@@ -82,6 +110,8 @@ class Emulator:
     quadratic and its log is not. The choice is made on the runs, not assumed."""
 
     outputs: list[str]
+    # the targets' windows: the log/linear choice is judged near them when given
+    windows: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     models: dict[str, OutputEmulator] = field(default_factory=dict)
     log: dict[str, bool] = field(default_factory=dict)
 
@@ -89,8 +119,9 @@ class Emulator:
         for j, o in enumerate(self.outputs):
             ok = np.isfinite(y[:, j])
             v = y[ok, j]
-            self.log[o] = bool(len(v) >= 10 and np.all(v > 0)
-                               and _cv_rmse(u[ok], v, True) < _cv_rmse(u[ok], v, False))
+            w = self.windows.get(o)
+            self.log[o] = bool(len(v) >= 10 and np.all(v > 0) and _cv_rmse(
+                u[ok], v, True, window=w) < _cv_rmse(u[ok], v, False, window=w))
             self.models[o] = OutputEmulator().fit(u[ok], np.log(v) if self.log[o] else v)
         return self
 
@@ -103,7 +134,8 @@ class Emulator:
 
 
 def cross_validate(u: np.ndarray, y: np.ndarray, outputs: list[str], folds: int = 5,
-                   seed: int = 0) -> tuple[dict[str, float], np.ndarray]:
+                   seed: int = 0, windows: dict | None = None
+                   ) -> tuple[dict[str, float], np.ndarray]:
     """Out-of-fold predictions of every run (each predicted by an emulator fitted without
     it) and each output's out-of-fold RMS error. Deterministic for a seed."""
     rng = np.random.default_rng(seed)
@@ -111,7 +143,7 @@ def cross_validate(u: np.ndarray, y: np.ndarray, outputs: list[str], folds: int 
     pred = np.full_like(y, np.nan, dtype=float)
     for k in range(folds):
         train, test = fold != k, fold == k
-        em = Emulator(outputs).fit(u[train], y[train])
+        em = Emulator(outputs, dict(windows or {})).fit(u[train], y[train])
         pred[test] = em.predict(u[test])
     err = {o: float(np.sqrt(np.nanmean((pred[:, j] - y[:, j]) ** 2)))
            for j, o in enumerate(outputs)}
