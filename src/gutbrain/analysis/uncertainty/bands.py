@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -91,7 +92,11 @@ def quantile_frame(t: np.ndarray, obs: np.ndarray, ids: list[str]) -> pd.DataFra
     nt, no = obs.shape[1], obs.shape[2]
     q = np.empty((len(QUANTILES), nt, no))
     for j in range(no):  # one observable at a time: no float64 copy of the whole array
-        q[:, :, j] = np.nanquantile(obs[:, :, j].astype(np.float64), QUANTILES, axis=0)
+        x = obs[:, :, j].astype(np.float64)
+        # np.nanquantile is ~40x slower; NaN appears only in an observable some member cannot
+        # define (the members that failed are already left out)
+        q[:, :, j] = (np.quantile(x, QUANTILES, axis=0) if np.isfinite(x).all()
+                      else np.nanquantile(x, QUANTILES, axis=0))
     return pd.DataFrame({"day": np.repeat(t, no), "observable": np.tile(ids, nt),
                          "q05": q[0].ravel(), "q50": q[1].ravel(), "q95": q[2].ravel()})
 
@@ -99,7 +104,8 @@ def quantile_frame(t: np.ndarray, obs: np.ndarray, ids: list[str]) -> pd.DataFra
 def uncertainty_bands(scenario: Any, *, every_hours: float = 1.0, draws: int | None = None,
                       ensemble: Any = None, observables: list[str] | None = None,
                       rtol: float | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Bands (``day, observable, q05, q50, q95``) of a scenario over the posterior ensemble and
+    """Bands (``day, observable, q05, q50, q95``) of a scenario (a Scenario, a mapping, a file
+    or a built-in name) over the posterior ensemble and
     their provenance (ensemble record, members run and failed, what the scenario held).
     ``draws`` takes the first members (a random subsample: the file stores them shuffled)."""
     from gutbrain.analysis.population import COHORT_NORM, COHORT_RTOL
@@ -109,6 +115,10 @@ def uncertainty_bands(scenario: Any, *, every_hours: float = 1.0, draws: int | N
     from gutbrain.scenario.schedule import person_parameters, sample_times
 
     started = time.perf_counter()
+    if isinstance(scenario, str | Path):  # a file or a built-in name, as on the command line
+        from gutbrain.scenario.library import resolve_scenario
+
+        scenario = resolve_scenario(scenario)
     sc = as_scenario(scenario)
     if not isinstance(sc.person, str) and sc.person.profile:
         raise InputError("person.profile: uncertainty bands start every ensemble member at its "
@@ -156,7 +166,6 @@ def write_bands(bands: pd.DataFrame, out_dir: Any) -> Any:
     """``bands.parquet`` in out_dir, via a temporary file and a rename."""
     import os
     import tempfile
-    from pathlib import Path
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
