@@ -15,6 +15,12 @@ window or more (``calibration/results_provenance.json``):
   catabolism and the lower Trp of depression. (The acute-depletion fall and the plasma
   baselines would constrain V_trp and k_tdo too, but they are soft targets; they are held
   out and checked instead.)
+* the depression set point d0 against the healthy person's PHQ-9 (same three runs as the
+  depression Trp target, so free). Why it is in: cortisol and tryptophan feed mood, and an
+  ensemble that moved them with the set point held would move every baseline PHQ-9 away from
+  the population's (a first ensemble without it gave the healthy person in the probiotic
+  scenario a PHQ-9 band of 0.9-4.5 where the anchor says 2.5-3.5). The anxiety set point
+  x0 stays out: only a soft target (healthy GAD-7) sees it.
 
 Held out: every other target. Among them, ``HELD_OUT_RELATED`` are the ones the calibrated
 parameters move (same protocols or same axis): the posterior-predictive check runs them for
@@ -26,7 +32,7 @@ share) so that the held-out set tests the fit where it is not the fit itself.
 from __future__ import annotations
 
 CALIBRATED = ("crh_scale", "car_amp", "circ_floor", "circ_kappa", "circ_phase",
-              "V_trp", "k_tdo", "a_tdo", "k_tph_gut")
+              "V_trp", "k_tdo", "a_tdo", "k_tph_gut", "d0")
 
 CALIBRATION_TARGETS = (
     "host-hpa.circadian.cortisol-0800",
@@ -34,6 +40,7 @@ CALIBRATION_TARGETS = (
     "host-hpa.circadian.nrmse-carroll",
     "host-tryptophan.partition.serotonin-share",
     "host-tryptophan.depression.trp-lower",
+    "brain.population.healthy-phq9",
 )
 
 HELD_OUT_RELATED = (
@@ -52,6 +59,8 @@ HELD_OUT_RELATED = (
     "host-tryptophan.plasma.kt-baseline",
     "host-tryptophan.depression.kt-not-raised",
     "host-tryptophan.brain-serotonin.homeostasis",
+    "brain.population.healthy-gad7",
+    "brain.population.depressive-episode-phq9",
 )
 
 
