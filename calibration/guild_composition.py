@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gutbrain.compile.build import compile_model
-from gutbrain.engine.single import Schedule, integrate
+from gutbrain.engine.single import Schedule, equilibrate_slow, integrate
 from gutbrain.model.microbiota import GUILDS
 from gutbrain.scenario.schedule import person_parameters
 from gutbrain.scenario.schema import Scenario
@@ -30,7 +30,10 @@ def main(iterations: int = 25, days: float = 200.0) -> None:
     for it in range(iterations):
         p[ci] = c
         sched = Schedule(np.array([0.0, days]), p[None, :].copy(), np.zeros((1, len(y))))
-        y = integrate(model, sched, y, np.array([days])).y[-1]
+        y = integrate(model, sched, y, np.array([days])).y[-1].copy()
+        equilibrate_slow(model, y, p)  # species richness (years) with the guilds
+        sched = Schedule(np.array([0.0, 60.0]), p[None, :].copy(), np.zeros((1, len(y))))
+        y = integrate(model, sched, y, np.array([60.0])).y[-1].copy()
         share = y[gi] / y[gi].sum()
         c = np.clip(c * (share / target) ** 1.0, 1e-4, 50.0)
         err = np.abs(np.log(share / target))
@@ -39,8 +42,8 @@ def main(iterations: int = 25, days: float = 200.0) -> None:
         print(f'    "{g.name}": {cv:.4g},  # share {sh:.4f} (target {tg:.4f})')
     obs = np.zeros(len(model.observable_ids))
     model.module.observe(0.0, y, p, obs)
-    for k in ("acetate", "propionate", "butyrate", "colon_ph", "shannon", "biomass",
-              "scfa_production"):
+    for k in ("acetate", "propionate", "butyrate", "colon_ph", "shannon", "shannon_guilds",
+              "richness", "biomass", "scfa_production"):
         print(k, round(float(obs[model.observable_ids.index(k)]), 3))
 
 

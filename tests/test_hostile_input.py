@@ -418,7 +418,7 @@ def _naive_schedule_params(model, sc):
 
     p0 = person_parameters(model, sc)
     base = {n: p0[i] for i, n in enumerate(model.param_names)}
-    changes, _ = _changes(sc, base)
+    changes, _ = _changes(model, sc, base, p0, None)
     bounds = build_schedule(model, sc).boundaries
     P = np.repeat(p0[None, :], len(bounds) - 1, axis=0)
     for k in range(len(bounds) - 1):

@@ -57,7 +57,7 @@ def test_colon_mass_is_conserved(model, sym, seed):
     dmass = sum(D[f"B_{g.name}"] for g in GUILDS) + D["lacto_mucosal"]
     dmass += sum(D[k] * m / 1000 for k, m in scfa_mass.items())
 
-    inflow = sum(v[f"in_{s}"] for s in SUBSTRATES) + P["imm_total"]
+    inflow = sum(v[f"in_{s}"] for s in SUBSTRATES) + P["microbial_exposure"] * P["imm_total"]
     inflow += v["probiotic_lacto_in"] + v["probiotic_bifido_in"]
     taken = {s: sum(v[k] for k in v if k.startswith("U_") and k.endswith(f"_{s}")
                     and k.count("_") >= 2 and k.split("_")[1] != "resp") for s in SUBSTRATES}
@@ -65,7 +65,9 @@ def test_colon_mass_is_conserved(model, sym, seed):
     lac_left = v["P_lac"] - sum(v[f"U_{g.name}_lac"] for g in GUILDS if g.lactate_mu)
     h2_left = v["P_h2"] - sum(v[f"U_{g.name}_h2"] for g in GUILDS if g.h2_mu)
     biomass = sum(Y[f"B_{g.name}"] for g in GUILDS)
+    # self-limitation spread over each guild's species (issue #13): c B^2 K / (R + 0.01)
     deaths = sum(P[f"c_self_{g.name}"] * Y[f"B_{g.name}"] ** 2
+                 * P[f"species_capacity_{g.name}"] / (Y[f"R_{g.name}"] + 0.01)
                  + P[f"abx_{g.name}"] * Y[f"B_{g.name}"] for g in GUILDS)
     deaths += P["abx_lactobacillus"] * Y["lacto_mucosal"]  # the adherent reservoir
     deaths += P["s_lacto_stress"] * v["stress_total"] * (Y["B_lactobacillus"]

@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from gutbrain.compile.build import compile_model
+from gutbrain.engine.donors import person_start
 from gutbrain.engine.single import Tolerances, integrate, steady_state
 from gutbrain.errors import InputError
 from gutbrain.results.dataset import provenance, to_dataset
@@ -151,13 +152,16 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
             raise InputError("a profile needs a sample id")
         p0, y_personal = personalised_start(model, p0, measured_guild_shares(profile, sample),
                                             tol)
-    schedule = build_schedule(model, sc, p0)
-    if initial_state is not None:
-        y0 = check_initial_state(model, initial_state)
-    elif y_personal is not None:
-        y0 = y_personal
+    given = check_initial_state(model, initial_state) if initial_state is not None else None
+    start = given if given is not None else y_personal
+    # an autologous FMT banks the state before the first intervention: the given or
+    # personalised start, else the person's steady state (computed, and cached, by the schedule)
+    schedule = build_schedule(model, sc, p0, state=start)
+    if start is not None:
+        y0 = start
     else:
-        y0 = steady_state(model, schedule.baseline, tol=tol)
+        y0 = steady_state(model, schedule.baseline, tol=tol,
+                          start=person_start(model, sc.person_name()))
     t_out = sample_times(sc.days, every_hours / 24.0)
     sol = integrate(model, schedule, y0, t_out, tol)
     prov = provenance(model, sc.model_dump(mode="json", by_alias=True),

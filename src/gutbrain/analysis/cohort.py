@@ -38,7 +38,8 @@ def cohort_chunk(scenario_json: str, persons: np.ndarray, params: np.ndarray,
     or why their simulation failed; their values are NaN from that day on)."""
     model = compile_model()
     sc = Scenario.model_validate_json(scenario_json)
-    scheds = [build_schedule(model, sc, p) for p in params]
+    # each person's burned-in state is what an autologous FMT banks
+    scheds = [build_schedule(model, sc, p, state=y) for p, y in zip(params, state, strict=True)]
     t = sample_times(sc.days, every_days)
     P = np.stack([s.params for s in scheds])
     B = np.stack([s.bolus for s in scheds])
@@ -66,6 +67,12 @@ def cohort_population_args(scenario: Scenario) -> dict[str, Any]:
 def check_cohort_options(scenario: Scenario, n: int, every_days: float,
                          observables: tuple[str, ...]) -> None:
     """Refuse what cannot give a sound cohort, before any simulation (sizes named)."""
+    from gutbrain.engine.donors import GERM_FREE
+
+    if scenario.person_name() == GERM_FREE:
+        raise InputError("person: the germ_free preset starts without microbes, but cohorts "
+                         "burn in from a conventional reference person; simulate germ-free "
+                         "persons one by one (gutbrain simulate)")
     model = compile_model()
     unknown = [o for o in observables if o not in model.observable_ids]
     if unknown:

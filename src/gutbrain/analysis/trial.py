@@ -142,7 +142,8 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
     """Simulate a chunk of persons in one arm; return one row per person with outcomes."""
     model = compile_model()
     sc = _arm_scenario(spec, arm)
-    scheds = [build_schedule(model, sc, p) for p in params]
+    # each person's burned-in state is what an autologous FMT banks
+    scheds = [build_schedule(model, sc, p, state=y) for p, y in zip(params, state, strict=True)]
     bounds, P, B = _person_segments(model, spec, scheds, persons, seed)
     wake = float(params[0, model.param_index("wake_time")])
     t, idx = _times(spec, wake)

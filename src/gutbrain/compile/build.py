@@ -54,6 +54,11 @@ class CompiledModel:
             return self._sidx[name]
 
     @property
+    def slow_states(self) -> np.ndarray:
+        """Indices of the states that relax over years (see Species.slow)."""
+        return np.array([i for i, s in enumerate(self.spec.species) if s.slow], dtype=np.int64)
+
+    @property
     def nonnegative(self) -> np.ndarray:
         return np.array([s.nonnegative for s in self.spec.species], dtype=np.bool_)
 

@@ -144,6 +144,8 @@ ATOMS: dict[str, Unit] = {
     "1": ONE, "pH": ONE, "logit": ONE, "nats": ONE, "IU": ONE, "MIU": _scaled(1e6, ONE),
     # endotoxin units of the LAL assay: an activity, counted like international units
     "EU": ONE,
+    # a number of microbial species (taxa, not entities: a count of kinds is a pure number)
+    "species": ONE,
     "mol": _MOL, "mmol": _scaled(1e-3, _MOL), "umol": _scaled(1e-6, _MOL),
     "nmol": _scaled(1e-9, _MOL), "pmol": _scaled(1e-12, _MOL),
     "M": _MOL / _L, "mM": _scaled(1e-3, _MOL / _L), "uM": _scaled(1e-6, _MOL / _L),

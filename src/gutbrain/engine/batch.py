@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gutbrain.compile.build import CompiledModel
-from gutbrain.engine.single import Tolerances
+from gutbrain.engine.single import Tolerances, burn_pieces, equilibrate_slow
 from gutbrain.engine.tsit5 import STATE_LIMIT, STATUS, load_solver
 
 # Lockstep at rtol >= this runs the right-hand side in single precision (LANES32 persons per
@@ -196,9 +196,26 @@ def steady_states(model: CompiledModel, params: np.ndarray, start: np.ndarray,
     """Burn-in of many persons from a common start (e.g. the reference steady state), ending
     at midnight so the circadian phase matches day 0. params: (person, parameter)."""
     n = params.shape[0]
-    y0 = np.repeat(start[None, :], n, axis=0)
-    sol = integrate_batch(model, np.array([-days, 0.0]), params[:, None, :],
-                          np.zeros((1, model.n_states)), y0, np.array([0.0]), tol)
+    y = np.repeat(start[None, :], n, axis=0)
+    status = np.zeros(n, dtype=np.int64)
+    info = np.zeros((n, 4))
+    elapsed = 0.0
+    for piece, newton in burn_pieces(model, days):
+        part = integrate_batch(model, np.array([-piece, 0.0]), params[:, None, :],
+                               np.zeros((1, model.n_states)), y, np.array([0.0]), tol)
+        failed = (part.status != 0) & (status == 0)  # the first failure of a person is kept
+        status[failed] = part.status[failed]
+        info[failed] = part.info[failed]
+        info[failed, 0] += elapsed + piece - days  # day of failure on the burn-in clock
+        ok = status == 0
+        info[ok, 2:] += part.info[ok, 2:]
+        y = np.where(ok[:, None], part.y[:, 0, :], y)
+        elapsed += piece
+        if newton:
+            for k in np.flatnonzero(ok):  # species richness: years to settle
+                equilibrate_slow(model, y[k], params[k])
+    info[status == 0, 0] = 0.0
+    sol = BatchSolution(np.array([0.0]), y[:, None, :].copy(), status, info)
     i = model.state_index("neurodeg_load")
     tau = params[:, model.param_index("tau_neurodeg")]
     dy = np.zeros(model.n_states)

@@ -71,6 +71,40 @@ def integrate(model: CompiledModel, schedule: Schedule, y0: np.ndarray, t_out: n
 
 
 _BURN_CACHE: dict[str, np.ndarray] = {}
+SLOW_SETTLE_DAYS = 60.0  # burn-in after each Newton step on the slow states (whole days)
+
+
+def burn_pieces(model: CompiledModel, days: float) -> list[tuple[float, bool]]:
+    """Split a burn-in into pieces, each followed (True) or not by Newton steps on the slow
+    states: the first piece brings the fast states near their steady state, then twice
+    (Newton on the slow states, SLOW_SETTLE_DAYS for the fast ones to follow), so the
+    burn-in keeps its length and ends at midnight."""
+    if model.slow_states.size == 0 or days < 3 * SLOW_SETTLE_DAYS:
+        return [(days, False)]
+    return [(days - 2 * SLOW_SETTLE_DAYS, True), (SLOW_SETTLE_DAYS, True),
+            (SLOW_SETTLE_DAYS, False)]
+
+
+def equilibrate_slow(model: CompiledModel, y: np.ndarray, params: np.ndarray,
+                     iterations: int = 8) -> None:
+    """Set the slow states (species richness, which relaxes over years) to their equilibrium
+    with the fast states held, in place: scalar Newton steps (a slow state's rate does not
+    depend on the other slow states, so their Jacobian block is diagonal). A state whose rate
+    does not depend on it (nothing arrives, nothing present) is left as it is."""
+    idx = model.slow_states
+    if idx.size == 0:
+        return
+    dy = np.zeros(model.n_states)
+    jac = np.zeros((model.n_states, model.n_states))
+    for _ in range(iterations):
+        model.module.rhs(0.0, y, params, dy)
+        model.module.jac(0.0, y, params, jac)
+        d = jac[idx, idx]
+        ok = d < -1e-12  # a stable slow state has a negative self-derivative
+        step = np.where(ok, -dy[idx] / np.where(ok, d, -1.0), 0.0)
+        y[idx] = np.maximum(y[idx] + step, 0.5 * y[idx])  # never more than halve a state
+        if np.all(np.abs(step) <= 1e-9 * np.maximum(1.0, np.abs(y[idx]))):
+            break
 
 
 def steady_state(model: CompiledModel, params: np.ndarray, days: float = BURN_IN_DAYS,
@@ -94,10 +128,13 @@ def steady_state(model: CompiledModel, params: np.ndarray, days: float = BURN_IN
     if y is not None and y.shape == (model.n_states,):
         _BURN_CACHE[key] = y
         return y.copy()
-    sched = Schedule(np.array([-days, 0.0]), params[None, :].copy(),
-                     np.zeros((1, model.n_states)))
-    sol = integrate(model, sched, y0, np.array([0.0]), tol)
-    y = sol.y[-1].copy()
+    y = y0.copy()
+    for piece, newton in burn_pieces(model, days):
+        sched = Schedule(np.array([-piece, 0.0]), params[None, :].copy(),
+                         np.zeros((1, model.n_states)))
+        y = integrate(model, sched, y, np.array([0.0]), tol).y[-1].copy()
+        if newton:
+            equilibrate_slow(model, y, params)
     i = model.state_index("neurodeg_load")
     dy = np.zeros_like(y)
     model.module.rhs(0.0, y, params, dy)
@@ -107,5 +144,5 @@ def steady_state(model: CompiledModel, params: np.ndarray, days: float = BURN_IN
     return y.copy()
 
 
-__all__ = ["SolverError", "Tolerances", "Solution", "integrate", "steady_state",
-           "write_atomic"]
+__all__ = ["SolverError", "Tolerances", "Solution", "burn_pieces", "equilibrate_slow",
+           "integrate", "steady_state", "write_atomic"]

@@ -48,6 +48,14 @@ parameters = (
     Parameter("fv_antiinflam", 0.02, "1/serving", "fruit/veg intake lowers CRP and TNF "
               "(Hosseini 2018 Nutr Res meta-analysis); calibrated to ~10% at 5 servings", 0.0,
               0.05, "fractional lowering of innate cytokine production per daily serving"),
+    Parameter("ff_antiinflam", 0.06, "d/serving", "calibrated: clinical.fermented.il6-down, "
+              "clinical.fermented.crp-down (Wastyk et al. 2021 Cell 184:4137: 19 inflammatory "
+              "proteins, IL-6 among them, fell over 10 weeks of ~6 servings/d, more with more "
+              "servings); mechanism: metabolites of lactic-acid bacteria in fermented foods "
+              "(D-phenyllactic acid, indole-3-lactic acid) reach the blood and act on monocytes "
+              "through HCA3 and AhR (Peters et al. 2019 PLoS Genet 15:e1008145)", 0.0, 0.1,
+              "fractional lowering of innate cytokine production per daily fermented-food "
+              "serving"),
 )
 
 assignments = (
@@ -63,8 +71,12 @@ assignments = (
                "inflow of prebiotic oligosaccharides"),
     Assignment("in_protein", "protein_g*f_protein_colon/V_colon", "g/L/d", "protein inflow"),
     Assignment("in_mucin", "mucin_g/V_colon", "g/L/d", "mucin inflow from the host"),
-    Assignment("fv_factor", "1/(1 + fv_antiinflam*fruit_veg_servings)", "1",
-               "polyphenol damping of innate cytokine production"),
+    # one input of the immune module (innate_gain) fed from the diet side (issue #13):
+    # polyphenols of fruit/veg and lactic-acid-bacteria metabolites of fermented food
+    Assignment("fv_factor", "1/(1 + fv_antiinflam*fruit_veg_servings"
+               " + ff_antiinflam*fermented_servings)", "1",
+               "dietary damping of innate cytokine production (fruit/veg polyphenols, "
+               "fermented-food lactic-acid-bacteria metabolites)"),
 )
 
 MODULE = Module("diet", "Diet → colon substrate inflows", parameters, (), assignments, ())

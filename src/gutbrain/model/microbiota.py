@@ -23,6 +23,7 @@ CO2, ethanol, CH4, water and protein by-products leave the colon unmodelled ("ot
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from gutbrain.model.spec import Assignment, Module, Observable, Parameter, Species
@@ -119,10 +120,13 @@ GUILDS: tuple[Guild, ...] = (
           "doubling ~1.5 h (Derrien et al. 2004 IJSEM 54:1469)", lps_potency=0.05,
           target_share=0.02),
     Guild("enterobacteriaceae", "Escherichia, Klebsiella, Proteus (pathobionts)",
-          {"sugar": 12.0, "protein": 6.0}, (4.4, 5.5, 8.0, 9.0),
+          {"sugar": 12.0, "protein": 6.0, "mucin": 4.0}, (4.4, 5.5, 8.0, 9.0),
           {"ac": 0.4, "lac": 0.8, "succ": 0.1, "formate": 0.9, "etoh": 0.5},
           "mixed-acid fermentation (Madigan, Brock Biology of Microorganisms); E. coli grows "
-          "at pH 4.4-9", BACTEROIDES_PROTEIN, 1.0, 0.005),
+          "at pH 4.4-9; it lives on the monosaccharides that anaerobes release from mucus, "
+          "whatever the diet (Chang et al. 2004 PNAS 101:7427; Fabich et al. 2008 Infect Immun "
+          "76:1143): mucin mu_max assumed, a third of its sugar rate",
+          BACTEROIDES_PROTEIN, 1.0, 0.005),
     Guild("spore_formers", "spore-forming Clostridia (clusters IV/XIVa, Yano 2015)",
           {"nsp": 6.0, "protein": 12.0}, (5.0, 5.75, 7.5, 8.25),
           {"ac": 2.0, "bu": 0.5, "h2": 1.0, "co2": 1.0},
@@ -135,25 +139,77 @@ GUILD_NAMES = tuple(g.name for g in GUILDS)
 
 # output of calibration/guild_composition.py (guilds at 1e-4 are substrate-limited)
 CALIBRATED_C_SELF = {
-    "bacteroides": 1.422,
-    "starch_degraders": 1.361,
-    "fibre_degraders": 2.064,
-    "bifidobacterium": 0.8009,
-    "roseburia": 0.8447,
-    "faecalibacterium": 1.024,
-    "lactate_utilisers": 2.304,
-    "propionate_producers": 2.305,
-    "acetogens": 0.718,
+    "bacteroides": 1.371,
+    "starch_degraders": 1.118,
+    "fibre_degraders": 1.551,
+    "bifidobacterium": 0.7273,
+    "roseburia": 0.7638,
+    "faecalibacterium": 1.026,
+    "lactate_utilisers": 1.935,
+    "propionate_producers": 1.81,
+    "acetogens": 0.617,
     "methanogens": 0.0001,
     "lactobacillus": 0.0001,
-    "akkermansia": 4.136,
-    "enterobacteriaceae": 2.279,
-    "spore_formers": 0.0002575,
+    "akkermansia": 3.59,
+    "enterobacteriaceae": 6.677,
+    "spore_formers": 0.002805,
 }
 # guild_composition.py never lowers c_self below 1e-4 L/g/d; guilds there (and spore formers
 # at 2.6e-4, ~1/1000 of the others) are held by their substrates, not by crowding
 C_SELF_FLOOR = 1e-3
 _SHARE_SUM = sum(g.target_share for g in GUILDS)
+
+# --- species within guilds (issue #13) ----------------------------------------------------
+# Species capacity of each guild: how many species of the guild's genera one adult colon can
+# hold at once (its niches). Assumed from the genera each guild covers, as counted in
+# species-level shotgun profiles of healthy Western adults; the total (248) is above the
+# >= 160 abundant species each person carries (Qin et al. 2010 Nature 464:59) because a
+# Western gut holds only part of its capacity (the steady state, not the capacity, is what
+# the richness targets check).
+SPECIES_CAPACITY = {
+    "bacteroides": 30.0,  # Bacteroides ~15, Phocaeicola, Parabacteroides, Alistipes, Prevotella
+    "starch_degraders": 10.0,  # Ruminococcus bromii and amylolytic Ruminococcaceae
+    "fibre_degraders": 12.0,  # Ruminococcus flavefaciens/albus/champanellensis and kin
+    "bifidobacterium": 8.0,  # B. longum, adolescentis, bifidum, catenulatum...; Collinsella
+    "roseburia": 10.0,  # Roseburia spp., Agathobacter rectale, Lachnospira
+    "faecalibacterium": 4.0,  # Faecalibacterium prausnitzii clades and sister species
+    "lactate_utilisers": 6.0,  # Anaerobutyricum hallii, Anaerostipes, Coprococcus
+    "propionate_producers": 8.0,  # Veillonella, Megasphaera, Coprococcus catus, Dialister
+    "acetogens": 15.0,  # Blautia and other reductive acetogens
+    "methanogens": 2.0,  # Methanobrevibacter smithii, Methanosphaera stadtmanae
+    "lactobacillus": 6.0,  # lactobacilli and other lactic-acid bacteria of food origin
+    "akkermansia": 2.0,  # Akkermansia muciniphila clades
+    "enterobacteriaceae": 5.0,  # Escherichia, Klebsiella, Enterobacter, Citrobacter, Proteus
+    "spore_formers": 130.0,  # the many other Lachnospiraceae/Oscillospiraceae (cluster IV/XIVa)
+}
+SPECIES_SOURCE = ("assumed: species of the guild's genera detected per healthy adult in "
+                  "species-level shotgun profiles (>= 160 species per person, Qin et al. 2010 "
+                  "Nature 464:59; HMP Consortium 2012 Nature 486:207)")
+SPECIES_TOTAL = sum(SPECIES_CAPACITY.values())
+# where the guilds outside microPop's tables take their pH corners from
+PH_SOURCE = {
+    "lactobacillus": "lactobacilli grow from pH ~3.5-4.5 (Madigan, Brock Biology of "
+                     "Microorganisms)",
+    "akkermansia": "Akkermansia muciniphila grows at pH 5.5-8 (Derrien et al. 2004 IJSEM "
+                   "54:1469)",
+    "enterobacteriaceae": "E. coli grows at pH 4.4-9 (Madigan, Brock Biology of "
+                          "Microorganisms)",
+    "spore_formers": "assumed: as microPop's butyrate producers (Lachnospiraceae/"
+                     "Ruminococcaceae; Louis & Flint 2017 Environ Microbiol 19:29)",
+    "faecalibacterium": MICROPOP,
+}
+# acid-side half-growth pH where measurements replace microPop's corners
+PH_ACID = {
+    # microPop's corners (5.6, 6.35) stop Bacteroides growth at pH 5.6, but the Bacteroides
+    # group kept 20-27% of the community at pH 5.5 in continuous culture of faecal bacteria
+    # (Walker et al. 2005 Appl Environ Microbiol 71:3692: 20%; Duncan et al. 2009 Environ
+    # Microbiol 11:2112: 27%), and Prevotella/Bacteroides thrive on high-fibre diets (De
+    # Filippo et al. 2010 PNAS 107:14691; Wu et al. 2011 Science 334:105)
+    "bacteroides": (5.65, "calibrated: microbial.ph-switch.bacteroides-ph55, "
+                    "microbial.ph-switch.bacteroides-ph65, microbial.diet.no-guild-collapse "
+                    "(Walker 2005: Bacteroides 20% of eubacteria at pH 5.5; Duncan 2009: 27%; "
+                    "microPop's corners give 0)"),
+}
 
 
 def mass_fractions(products: dict[str, float], substrate_mass: float) -> dict[str, float]:
@@ -179,10 +235,22 @@ def _fmt(x: float) -> str:
     return repr(round(x, 10))
 
 
+PH_SCALE = 0.1875  # microPop's logistic scale: corner width 0.75 / 4, all ten of its groups
+
+
 def _ph_factor(g: Guild) -> str:
+    """Smooth microPop trapezoid, averaged over the colon's pH gradient: a logistic of scale
+    s averaged over a uniform spread of half-width w is close to a logistic of scale
+    s * sqrt(1 + w^2/(pi s)^2) (equal variances); ``ph_gradient_widening`` is that factor for
+    microPop's s (the four guilds outside microPop, of other widths, take the same factor).
+    exp(-(pH - m)/(s W)) is written exp(-pH/(s W)) * exp(m/(s W)): the second factor depends on
+    parameters only (the compiler evaluates it once per segment) and the first is shared by
+    every guild of the same width, so ~6 exponentials serve the 14 guilds instead of 28."""
     c1, c2, c3, c4 = g.ph
-    return (f"1/(1 + exp(-(colon_ph_s - {_fmt((c1 + c2) / 2)})/{_fmt((c2 - c1) / 4)}))"
-            f"/(1 + exp((colon_ph_s - {_fmt((c3 + c4) / 2)})/{_fmt((c4 - c3) / 4)}))")
+    lo = f"({_fmt((c2 - c1) / 4)}*ph_gradient_widening)"
+    hi = f"({_fmt((c4 - c3) / 4)}*ph_gradient_widening)"
+    return (f"1/(1 + exp(-colon_ph_s/{lo})*exp(ph_acid_{g.name}/{lo}))"
+            f"/(1 + exp(colon_ph_s/{hi})*exp(-{_fmt((c3 + c4) / 2)}/{hi}))")
 
 
 def _build() -> Module:
@@ -258,6 +326,65 @@ def _build() -> Module:
         Parameter("s_lacto_stress", 1.0, "1/d", "assumed: stress lowers faecal lactobacilli "
                   "(Bailey & Coe 1999; Galley 2014)", 0.0, 5.0,
                   "extra loss of Lactobacillus and Bifidobacterium per unit perceived stress"),
+        Parameter("ph_gradient_widening", round(math.sqrt(1 + (0.45 / (math.pi * 0.1875))
+                                                          ** 2), 4), "1",
+                  "sqrt(1 + (w/(pi s))^2) with the colonic pH gradient's half-range w = 0.45 "
+                  "(pH 5.7 / 6.2 / 6.6 proximal / transverse / distal: Cummings et al. 1987 Gut "
+                  "28:1221; telemetry in Kettle 2022) and microPop's logistic scale s = 0.1875",
+                  1.0, 2.0, "widening of the guilds' pH response by the pH gradient they grow "
+                  "along (1 in a uniform chemostat)"),
+        # --- species within guilds (issue #13) ---------------------------------------------
+        Parameter("microbial_exposure", 1.0, "1", "definition: 1 = ordinary Western "
+                  "environment and food; 0 = germ-free isolator (sterile food and air)",
+                  0.0, 5.0, "microbes met in the environment and in food, relative to an "
+                  "ordinary Western life", "trait"),
+        Parameter("species_arrival_env", 0.3, "species/d", "calibrated: "
+                  "microbial.diversity.baseline-richness, microbial.antibiotic."
+                  "richness-day180 (a lost species returns over years: Jernberg et al. 2007 "
+                  "ISME J 1:56, Bacteroides clones not back after 2 years; > 70% of species "
+                  "stable over a year, Faith et al. 2013 Science 341:1237439)", 0.0, 1.0,
+                  "new species establishing from the environment (other people, food, water) "
+                  "at full niche vacancy"),
+        Parameter("species_per_serving", 0.25, "species/d per serving/d", "calibrated: "
+                  "clinical.fermented.richness-up (Wastyk et al. 2021 Cell 184:4137: "
+                  "diversity rose steadily over 10 weeks of ~6 servings/d, more with more "
+                  "servings)", 0.0, 0.5,
+                  "new species arriving with the live microbes of one daily fermented-food "
+                  "serving"),
+        Parameter("m_viable", 5e-5, "g/L", "calibrated: microbial.antibiotic.richness-day180, "
+                  "microbial.antibiotic.richness-recovers-6wk (~1e8 cells in 0.4 L of colon "
+                  "content, 0.3 pg each; Palleja et al. 2018 Nat Microbiol 3:1255)",
+                  1e-6, 1e-3, "population below which a species is at risk of extinction "
+                  "(viable population size)"),
+        Parameter("biomass_floor", 1e-9, "g/L", "numerical: keeps the guild shares defined "
+                  "in a germ-free colon (3e-11 of a normal community's ~30 g/L, far below any "
+                  "measurable biomass)", 1e-12, 1e-6,
+                  "biomass added to the total before shares are taken"),
+        Parameter("k_extinct", 1.0, "1/d", "assumed: a population below its viable size is lost "
+                  "within days (it washes out at ~0.8/d)",
+                  0.1, 10.0, "extinction rate of species whose populations are below viable "
+                  "size"),
+        Parameter("spore_survival", 0.97, "1", "assumed: spores survive antibiotics and "
+                  "starvation; spore-forming taxa are the resilient, transmissible part of the "
+                  "gut microbiota (Browne et al. 2016 Nature 533:543)", 0.0, 1.0,
+                  "share of the extinction risk of spore-forming Clostridia that spores "
+                  "avert"),
+        Parameter("detection_limit", 1e-4, "1", "species-level shotgun profiles call a species "
+                  "present reliably from ~0.01% relative abundance (MetaPhlAn: Truong et al. "
+                  "2015 Nat Methods 12:902; 16S ASV tables at ~10,000 reads per sample: 1e-4)",
+                  1e-6, 1e-3, "relative abundance a species needs to be detected"),
+        Parameter("evenness_within", 0.7, "1", "assumed: Pielou evenness of gut species "
+                  "communities ~0.6-0.8 (HMP Consortium 2012 Nature 486:207); checked by "
+                  "microbial.diversity.baseline-shannon", 0.3, 1.0,
+                  "Pielou evenness of species within a guild"),
+        Parameter("probiotic_strain_rate", 0.012, "species/d", "assumed: one strain of a product "
+                  "persisted >= 6 months in 30% of people after 28 days of intake "
+                  "(Maldonado-Gómez et al. 2016 Cell Host Microbe 20:515)", 0.0, 0.2,
+                  "establishment of new strains from a probiotic at saturating dose"),
+        Parameter("K_probiotic_strain", 1e9, "CFU/d", "assumed (half-maximal at 1e9 CFU/d): "
+                  "probiotics rarely change the faecal community of healthy adults (Kristensen "
+                  "et al. 2016 Genome Med 8:52)",
+                  1e7, 1e11, "dose giving half the maximal strain establishment"),
     ]
 
     # pH (SCFA states are declared below; colon_ph_s is the pH the guilds feel)
@@ -269,7 +396,9 @@ def _build() -> Module:
 
     # guild species, uptake capacities
     biomass_terms = " + ".join(f"B_{g.name}" for g in GUILDS)
-    asg.append(Assignment("biomass_total", biomass_terms, "g/L", "total microbial biomass"))
+    asg.append(Assignment("biomass_total", biomass_terms + " + biomass_floor", "g/L",
+                          "total microbial biomass (+ biomass_floor, so that shares are "
+                          "defined in a germ-free gut)"))
     capacity: dict[str, list[str]] = {s: [] for s in (*SUBSTRATES, "lac", "h2")}
     for g in GUILDS:
         asg.append(Assignment(f"phf_{g.name}", _ph_factor(g), "1",
@@ -278,6 +407,13 @@ def _build() -> Module:
             f"fitness_{g.name}", 1.0, "1", "trait; strain-level differences in growth between "
             "people (set from a measured profile by scenario/personalise.py)", 0.05, 20.0,
             f"person's growth-rate multiplier of {g.name}", "trait"))
+        c1, c2 = g.ph[:2]
+        ph_acid, ph_source = PH_ACID.get(
+            g.name, ((c1 + c2) / 2, f"{PH_SOURCE.get(g.name, MICROPOP)}: midpoint of the "
+                     f"acid-side pH corners {c1}-{c2}"))
+        params.append(Parameter(
+            f"ph_acid_{g.name}", round(ph_acid, 4), "pH", ph_source, 3.5, 7.0,
+            f"pH of half-maximal growth of {g.name} at the acid end"))
         for s, mu in g.mu.items():
             asg.append(Assignment(f"w_{g.name}_{s}",
                                   f"{_fmt(mu / YIELD[s])}*fitness_{g.name}*phf_{g.name}"
@@ -383,9 +519,15 @@ def _build() -> Module:
     asg.append(Assignment("perceived_stress_micro", "stress_total", "1",
                           "perceived stress seen by acid-sensitive guilds"))
     asg.append(Assignment("probiotic_lacto_in",
-                          "(probiotic_lacto_cfu + fermented_servings*cfu_per_serving)"
-                          "*mass_per_cfu*probiotic_survival/V_colon", "g/L/d",
+                          "(probiotic_lacto_cfu + microbial_exposure*fermented_servings"
+                          "*cfu_per_serving)*mass_per_cfu*probiotic_survival/V_colon", "g/L/d",
                           "live Lactobacillus arriving from supplements and fermented food"))
+    asg.append(Assignment("species_influx",
+                          "microbial_exposure*(species_arrival_env + species_per_serving"
+                          f"*fermented_servings)/{_fmt(SPECIES_TOTAL)}", "species/d per species",
+                          "new species arriving from the environment and with "
+                          "fermented food, per species of niche capacity (spread over the "
+                          "guilds in proportion to their capacity)"))
     asg.append(Assignment("probiotic_bifido_in",
                           "probiotic_bifido_cfu*mass_per_cfu*probiotic_survival/V_colon",
                           "g/L/d", "live Bifidobacterium arriving from supplements"))
@@ -412,12 +554,65 @@ def _build() -> Module:
             extra += " + probiotic_bifido_in"
         asg.append(Assignment(f"growth_{g.name}", " + ".join(growth[g.name]), "g/L/d",
                               f"biomass formed by {g.name}"))
+        cap = SPECIES_CAPACITY[g.name]
+        params.append(Parameter(f"species_capacity_{g.name}", cap, "species", SPECIES_SOURCE,
+                                max(1.0, cap / 3), cap * 3,
+                                f"species of {g.name} one adult colon can hold (niches)"))
+        params.append(Parameter(f"fmt_species_{g.name}", 0.0, "species/d", "scenario input "
+                                "(FMT: the donor's species of this guild times engraftment, "
+                                "over one day)", 0.0, 1e4,
+                                f"species of {g.name} arriving with a faecal transplant",
+                                "input"))
+        params.append(Parameter(f"fmt_ceiling_{g.name}", cap, "species", "scenario input "
+                                "(FMT: the guild's capacity for a foreign donor, the banked "
+                                "richness for an autologous one, whose species are the "
+                                "recipient's own)", 0.0, 1e4,
+                                f"richness of {g.name} a transplant can bring the guild to",
+                                "input"))
+        # niche crowding per species: each species is held by its own niche (phage,
+        # specialised substrates), so the guild's self-limitation c B^2 is spread over its
+        # species, c B^2 K / R: fewer species carry less biomass, none carry none
+        asg.append(Assignment(f"crowding_{g.name}", f"c_self_{g.name}*B_{g.name}**2"
+                              f"*species_capacity_{g.name}/(R_{g.name} + 0.01)", "g/L/d",
+                              f"self-limitation of {g.name} spread over its species"))
+        # species below viable population size: with a log-logistic species abundance
+        # distribution of shape 1 around the mean population B/R, the share of species
+        # below m is m R / (m R + B); deep knock-downs (antibiotics, starvation, pH) raise it
+        asg.append(Assignment(f"species_low_{g.name}", f"m_viable*R_{g.name}/(m_viable"
+                              f"*(R_{g.name} + 1e-20) + B_{g.name})", "1",
+                              f"share of {g.name} species below viable population size"))
+        arrive = f"species_influx*{_fmt(cap)}"
+        if g.name == "lactobacillus":
+            arrive += (" + probiotic_strain_rate*probiotic_lacto_cfu/(probiotic_lacto_cfu"
+                       " + K_probiotic_strain)")
+        if g.name == "bifidobacterium":
+            arrive += (" + probiotic_strain_rate*probiotic_bifido_cfu/(probiotic_bifido_cfu"
+                       " + K_probiotic_strain)")
         species.append(Species(
             f"B_{g.name}", 1.0 * share * 30, "g/L", f"biomass of {g.name} ({g.examples})",
-            f"growth_{g.name} - (D_wash + abx_{g.name})*B_{g.name} - c_self_{g.name}"
-            f"*B_{g.name}**2 + {_fmt(share)}*imm_total{extra}"))
-        obs.append(Observable(f"guild_{g.name}", f"B_{g.name}/biomass_total", "1",
+            f"growth_{g.name} - (D_wash + abx_{g.name})*B_{g.name} - crowding_{g.name}"
+            f" + {_fmt(share)}*microbial_exposure*imm_total{extra}"))
+        # spore-formers survive a crash as dormant spores (resistant to antibiotics and
+        # starvation), so their species are rarely lost
+        spores = "*(1 - spore_survival)" if g.name == "spore_formers" else ""
+        species.append(Species(
+            f"R_{g.name}", 0.8 * cap, "species", f"species of {g.name} present in the colon "
+            "(detected or not): they leave by extinction and come back only by immigration",
+            f"({arrive})*(1 - R_{g.name}/species_capacity_{g.name})"
+            f" + fmt_species_{g.name}*(1 - R_{g.name}/(fmt_ceiling_{g.name} + 1e-9))"
+            f" - k_extinct{spores}*R_{g.name}*species_low_{g.name}", slow=True))
+        asg.append(Assignment(f"share_{g.name}", f"B_{g.name}/biomass_total", "1",
+                              f"relative abundance of {g.name}"))
+        # detection: a species is sequenced when its relative abundance exceeds the
+        # detection limit; with the same abundance distribution (typical within-guild share
+        # 1/R), the detected share of the guild's species is p / (p + limit R)
+        asg.append(Assignment(f"detected_{g.name}", f"R_{g.name}*share_{g.name}/(share_"
+                              f"{g.name} + detection_limit*R_{g.name} + 1e-12)", "species",
+                              f"species of {g.name} detected in a faecal sample"))
+        obs.append(Observable(f"guild_{g.name}", f"share_{g.name}", "1",
                               f"relative abundance of {g.name} ({g.examples})"))
+        obs.append(Observable(f"richness_{g.name}", f"detected_{g.name}", "species",
+                              f"species of {g.name} detected in a faecal sample"))
 
     asg.append(Assignment("lacto_exchange", "k_lacto_adhere*B_lactobacillus"
                           " - k_lacto_shed*lacto_mucosal", "g/L/d",
@@ -435,13 +630,20 @@ def _build() -> Module:
         Species("butyrate", 20.0, "mM", "colonic butyrate",
                 f"P_bu*{_fmt(1000 / mm['bu'])} - (D_wash + a_Z)*butyrate"),
     ]
-    crowding = " + ".join(f"c_self_{g.name}*B_{g.name}**2" for g in GUILDS)
+    crowding = " + ".join(f"crowding_{g.name}" for g in GUILDS)
     asg.append(Assignment("crowding_loss", crowding, "g/L/d",
                           "biomass lost to self-limitation (dead cells; not recycled as "
                           "substrate, so it leaves with faeces)"))
-    shannon = " + ".join(f"-(B_{g.name}/biomass_total)*log(B_{g.name}/biomass_total + 1e-12)"
-                         for g in GUILDS)
-    asg.append(Assignment("shannon_index", shannon, "nats", "Shannon diversity over guilds"))
+    shannon = " + ".join(f"-share_{g.name}*log(share_{g.name} + 1e-12)" for g in GUILDS)
+    asg.append(Assignment("shannon_guild_index", shannon, "nats",
+                          "Shannon diversity over guilds"))
+    within = " + ".join(f"share_{g.name}*log(1 + detected_{g.name})" for g in GUILDS)
+    asg.append(Assignment("shannon_index", f"shannon_guild_index + evenness_within*({within})",
+                          "nats", "species-level Shannon diversity: the guild index plus each "
+                          "guild's within-guild index (evenness x log detected species), "
+                          "weighted by the guild's share (Shannon's grouping property)"))
+    asg.append(Assignment("richness_detected", " + ".join(f"detected_{g.name}" for g in GUILDS),
+                          "species", "species detected in a faecal sample"))
     asg.append(Assignment("lactate_mM", f"S_lac*{_fmt(1000 / mm['lac'])}", "mM",
                           "colonic lactate"))
     obs += [
@@ -450,7 +652,13 @@ def _build() -> Module:
         Observable("butyrate", "butyrate", "mM", "colonic butyrate"),
         Observable("lactate", "lactate_mM", "mM", "colonic lactate (quasi-steady)"),
         Observable("colon_ph", "colon_ph_s", "pH", "colonic pH from total SCFA"),
-        Observable("shannon", "shannon_index", "nats", "Shannon diversity over the 14 guilds"),
+        Observable("shannon", "shannon_index", "nats", "species-level Shannon diversity "
+                   "(guild index + within-guild terms; comparable with species-level "
+                   "sequencing)"),
+        Observable("shannon_guilds", "shannon_guild_index", "nats",
+                   "Shannon diversity over the 14 guilds (at most ln 14 = 2.64)"),
+        Observable("richness", "richness_detected", "species",
+                   "observed species richness (species above the detection limit)"),
         Observable("biomass", "biomass_total", "g/L", "total microbial biomass"),
         Observable("faecal_bacteria", "V_colon*(D_wash*biomass_total + crowding_loss)", "g/d",
                    "bacterial dry mass leaving in faeces, live (washout) and dead (crowding "

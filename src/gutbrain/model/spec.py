@@ -57,6 +57,10 @@ class Species:
     description: str
     rate: str  # d(name)/dt as an expression, per day
     nonnegative: bool = True
+    # relaxes over years (species richness): a burn-in cannot wait for it, so the engine sets
+    # it to its equilibrium with the other states by Newton steps during the burn-in; its rate
+    # may depend on itself, fast states and parameters, not on other slow states
+    slow: bool = False
 
 
 @dataclass(frozen=True)

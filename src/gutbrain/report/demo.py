@@ -37,7 +37,7 @@ PANELS = [  # (observable, title); rows: mood and stress | gut | tryptophan path
     ("cortisol", "cortisol, daily mean (µg/dL)"),
     ("il6", "IL-6, inflammation (pg/mL)"),
     ("butyrate", "colonic butyrate (mM)"),
-    ("shannon", "microbial diversity (Shannon)"),
+    ("shannon", "microbial diversity (Shannon, species level)"),
     ("barrier_integrity", "gut barrier integrity (0–1)"),
     ("vagal_afferent", "vagal signal, gut→brain (rel.)"),
     ("trp_plasma", "blood tryptophan (µM)"),

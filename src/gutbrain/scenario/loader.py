@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from gutbrain.errors import InputError
-from gutbrain.scenario.schema import Scenario
+from gutbrain.scenario.schema import DonorSample, Scenario
 
 
 class ScenarioError(InputError):
@@ -236,4 +236,8 @@ def load_scenario(path: str | Path) -> Scenario:
     person = scenario.person
     if not isinstance(person, str) and person.profile and not Path(person.profile).is_absolute():
         person.profile = str(path.parent / person.profile)  # relative to the scenario file
+    for iv in scenario.interventions:  # FMT donor samples, likewise
+        donor = getattr(iv, "donor", None)
+        if isinstance(donor, DonorSample) and not Path(donor.profile).is_absolute():
+            donor.profile = str(path.parent / donor.profile)
     return scenario

@@ -1,8 +1,10 @@
 """Personalise a simulated person from a measured microbiome (guild relative abundances).
 
 A measured composition is made the person's own steady state: at a steady state every guild
-balances growth, washout, immigration and self-limitation, so the self-limitation constants
-(c_self_*) that make the measured shares a steady state follow algebraically, once the SCFA
+balances growth, washout, immigration and self-limitation (spread over its species), so the
+self-limitation constants (c_self_*) that make the measured shares a steady state follow
+algebraically, with each guild's species richness at its equilibrium with the measured
+biomass, once the SCFA
 (and so the colonic pH) at that composition are known. A guild that cannot grow to its
 measured share on this diet gets a higher growth multiplier (fitness_*: this person's strains
 grow faster), found by fixed-point iteration; guilds not detected get the strongest plausible
@@ -44,6 +46,14 @@ def personalise_parameters(model: CompiledModel, params: np.ndarray, state: np.n
     biomass = y[gi].sum()
     detected = target >= DETECTION
     y[gi] = np.where(detected, biomass * target, 1e-6)
+    # species richness at equilibrium with the measured guilds (it does not depend on the
+    # self-limitation, which it scales: crowding c B^2 K / (R + 0.01))
+    from gutbrain.engine.single import equilibrate_slow  # the engine's Newton on slow states
+
+    equilibrate_slow(model, y, params)
+    ri = np.array([model.state_index(f"R_{g}") for g in GUILD_NAMES])
+    ki = np.array([model.param_index(f"species_capacity_{g}") for g in GUILD_NAMES])
+    spread = p[ki] / (y[ri] + 0.01)
     fi = np.array([model.param_index(f"fitness_{g}") for g in GUILD_NAMES])
     wash = 1.0 / p[model.param_index("transit_d")]
     loss = wash + p[model.param_index("a_Z")]
@@ -57,12 +67,12 @@ def personalise_parameters(model: CompiledModel, params: np.ndarray, state: np.n
         model.module.rhs(0.0, y, p0, dy)
         b = y[gi]
         net = dy[gi]  # growth - washout + immigration at zero self-limitation
-        c = net / b**2
+        c = net / (b**2 * spread)
         short = detected & (c < MIN_C_SELF)
         if not short.any():
             break
         # too little growth for the measured share: this person's strain grows faster
-        need = wash * b + MIN_C_SELF * b**2
+        need = wash * b + MIN_C_SELF * b**2 * spread
         have = np.maximum(net + wash * b, 1e-12)
         p[fi] = np.where(short, np.clip(p[fi] * np.clip(need / have, 1.0, 3.0), 0.05, 20.0),
                          p[fi])

@@ -42,7 +42,13 @@ PERSONS: dict[str, dict[str, float]] = {
     # IL-6 +0.4 pg/mL (Dowlati 2010: +1.8)
     "depressive_episode": dict(vulnerability=0.8, stress_level=0.25, exercise_min=20.0,
                                inflammatory_gain=1.3, anxiety_trait=0.6, trp_intake_rel=0.9),
+    # no microbes (issue #13): sterile food and surroundings, and a burn-in that starts
+    # without biomass, species or SCFA (engine/donors.py germ_free_start); an FMT or a
+    # probiotic colonises it. Held against germ-free animals (Yano 2015; Sudo 2004): no human
+    # is germ-free, so this is a research preset, not a clinical one
+    "germ_free": dict(microbial_exposure=0.0),
 }
+GERM_FREE_PRESET = "germ_free"
 PERSON_INPUT_FIELDS = ("stress_level", "exercise_min", "mindfulness_min")
 
 # --- antibiotics: kill rate (1/d) per guild during a course ----------------------------------
@@ -92,10 +98,13 @@ PREBIOTICS: dict[str, str] = {
     "resistant_starch": "resistant_starch_g",
 }
 
-# --- FMT donors: guild composition ----------------------------------------------------------
-_healthy = {g.name: g.target_share for g in GUILDS}
-_total = sum(_healthy.values())
-DONORS: dict[str, dict[str, float]] = {
-    "healthy": {k: v / _total for k, v in _healthy.items()},
-}
+# --- FMT donors: any person preset, "healthy" (= healthy_adult, the original name) or the
+# recipient's own banked stool ("autologous"); engine/donors.py resolves them to communities
+DONORS: tuple[str, ...] = ("healthy", "autologous", *PERSONS)
 FMT_DRY_MASS_G = 6.0  # g dry bacteria in ~50 g stool (25% solids, ~50% bacteria; Stephen 1980)
+# share of a donor's species new to the recipient that establish in vacant niches: donor
+# strain engraftment after FMT ranges ~0.2-0.9 between recipients and studies and is highest
+# in guts emptied by antibiotics or bowel lavage (Smillie et al. 2018 Cell Host Microbe
+# 23:229; Ianiro et al. 2022 Nat Med 28:1913); niche vacancy is the model's own term
+FMT_ENGRAFTMENT = 0.5
+FMT_ARRIVAL_DAYS = 1.0  # the donor's species arrive over one day

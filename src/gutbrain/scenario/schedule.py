@@ -16,8 +16,9 @@ from gutbrain.scenario import schema as s
 from gutbrain.scenario.presets import (
     ANTIBIOTICS,
     DIET_FIELDS,
-    DONORS,
+    FMT_ARRIVAL_DAYS,
     FMT_DRY_MASS_G,
+    FMT_ENGRAFTMENT,
     PREBIOTICS,
     PROBIOTICS,
 )
@@ -65,9 +66,42 @@ def person_parameters(model: CompiledModel, scenario: s.Scenario) -> np.ndarray:
     return p
 
 
-def _changes(scenario: s.Scenario, base: dict[str, float]) -> tuple[list[_Change],
-                                                                      list[tuple[float, str,
-                                                                                 float]]]:
+def _fmt_doses(model: CompiledModel, scenario: s.Scenario, iv: s.FMT, base: dict[str, float],
+               p0: np.ndarray, state: np.ndarray | None
+               ) -> tuple[dict[str, float], dict[str, float]]:
+    """(biomass bolus per state, species inputs per input parameter) of one FMT.
+
+    The donor's species arrive over FMT_ARRIVAL_DAYS at a rate a into the vacancy term
+    a (1 - R/C) of the model. A foreign donor's D species are drawn from the guild's pool of
+    K (C = K), so D (1 - R/K) of them are new to a recipient with R, and FMT_ENGRAFTMENT = e of
+    those establish: integrating over the window gives (K - R)(1 - exp(-a T/K)), so
+    a = -K ln(1 - e D/K) / T. An autologous donor's species are the recipient's own (C = D,
+    the banked richness): e (D - R) return, a = -D ln(1 - e) / T, never more than were
+    banked."""
+    from gutbrain.engine.donors import donor_community, person_start  # a preset donor is
+    from gutbrain.engine.single import steady_state  # a simulated person (burn-in)
+
+    if iv.donor == "autologous" and state is None:
+        state = steady_state(model, p0, start=person_start(model, scenario.person_name()))
+    comm = donor_community(model, iv.donor, diet=s.diet_intakes(scenario.diet),
+                           recipient_params=p0, recipient_state=state)
+    mass = (iv.dry_mass_g or FMT_DRY_MASS_G) / base["V_colon"]
+    bolus = {f"B_{g}": mass * share for g, share in comm.shares.items() if share > 0}
+    rates = {}
+    own = iv.donor == "autologous"
+    for g, d in comm.richness.items():
+        cap = base[f"species_capacity_{g}"]
+        ceiling = d if own else cap
+        frac = min(FMT_ENGRAFTMENT * (1.0 if own else d / cap), 0.99)
+        if frac > 0 and ceiling > 0:
+            rates[f"fmt_species_{g}"] = -ceiling * float(np.log1p(-frac)) / FMT_ARRIVAL_DAYS
+            rates[f"fmt_ceiling_{g}"] = ceiling
+    return bolus, rates
+
+
+def _changes(model: CompiledModel, scenario: s.Scenario, base: dict[str, float],
+             p0: np.ndarray, state: np.ndarray | None
+             ) -> tuple[list[_Change], list[tuple[float, str, float]]]:
     horizon = scenario.days
     changes: list[_Change] = []
     boluses: list[tuple[float, str, float]] = []
@@ -118,22 +152,35 @@ def _changes(scenario: s.Scenario, base: dict[str, float]) -> tuple[list[_Change
         elif isinstance(iv, s.TryptophanDepletion):
             boluses.append((iv.day, "trp_depletion", 1.0))
         elif isinstance(iv, s.FMT):
-            comp = DONORS[iv.donor] if isinstance(iv.donor, str) else iv.donor
-            total = sum(comp.values())
-            mass = (iv.dry_mass_g or FMT_DRY_MASS_G) / base["V_colon"]
-            for g, share in comp.items():
-                boluses.append((iv.day, f"B_{g}", mass * share / total))
+            bolus, rates = _fmt_doses(model, scenario, iv, base, p0, state)
+            boluses.extend((iv.day, name, amount) for name, amount in bolus.items())
+            end = min(iv.day + FMT_ARRIVAL_DAYS, horizon)
+            arrivals = {k: v for k, v in rates.items() if k.startswith("fmt_species_")}
+            if arrivals:
+                changes.append(_Change(iv.day, end, "add", arrivals))
+                changes.append(_Change(iv.day, end, "set", {
+                    k: v for k, v in rates.items() if k.startswith("fmt_ceiling_")}))
         else:  # pragma: no cover - the schema's union is exhaustive
             raise TypeError(type(iv))
     return changes, boluses
 
 
+def needs_state(scenario: s.Scenario) -> bool:
+    """Whether the schedule depends on the person's state before the first intervention (an
+    autologous FMT banks it)."""
+    return any(isinstance(iv, s.FMT) and iv.donor == "autologous"
+               for iv in scenario.interventions)
+
+
 def build_schedule(model: CompiledModel, scenario: s.Scenario,
-                   base_params: np.ndarray | None = None) -> Schedule:
-    """Piecewise-constant inputs and boluses for the whole scenario."""
+                   base_params: np.ndarray | None = None,
+                   state: np.ndarray | None = None) -> Schedule:
+    """Piecewise-constant inputs and boluses for the whole scenario. ``state``: the person's
+    state before the first intervention (their steady state), which an autologous FMT banks;
+    computed from the baseline when needed and not given."""
     p0 = person_parameters(model, scenario) if base_params is None else base_params.copy()
     base = {n: p0[i] for i, n in enumerate(model.param_names)}
-    changes, boluses = _changes(scenario, base)
+    changes, boluses = _changes(model, scenario, base, p0, state)
     cuts = {0.0, float(scenario.days)}
     for c in changes:
         cuts.update((c.start, c.end))
@@ -188,4 +235,5 @@ def _describe(c: _Change) -> str:
     return f"{c.kind} {keys} until day {c.end:g}"
 
 
-__all__ = ["Schedule", "build_schedule", "person_parameters", "sample_times", "DIET_FIELDS"]
+__all__ = ["Schedule", "build_schedule", "needs_state", "person_parameters", "sample_times",
+           "DIET_FIELDS"]

@@ -223,17 +223,33 @@ class TryptophanDepletion(_Strict):
     day: _capped(NonNeg, MAX_DAYS)
 
 
+class DonorSample(_Strict):
+    """A measured stool sample as FMT donor: a taxonomic table and a sample id in it."""
+
+    profile: str
+    sample: str
+
+
 class FMT(_Strict):
+    """Faecal microbiota transplant. ``donor``: a person preset (``healthy_adult``,
+    ``depressive_episode``, ``low_grade_inflammation``, ``germ_free``; ``healthy`` =
+    ``healthy_adult``), ``autologous`` (the recipient's own community before the scenario's
+    first intervention), a measured sample ``{profile: FILE, sample: ID}`` or a guild mapping
+    ``{guild: share, ...}``. The donor brings its species as well as its biomass."""
+
     type: Literal["fmt"]
-    donor: str | dict[str, NonNeg] = "healthy"
+    donor: str | DonorSample | dict[str, NonNeg] = "healthy"
     day: _capped(NonNeg, MAX_DAYS)
     dry_mass_g: _capped(Positive, MAX_FMT_DRY_G) | None = None
 
     @field_validator("donor")
     @classmethod
-    def _donor(cls, v: str | dict[str, float]) -> str | dict[str, float]:
+    def _donor(cls, v: str | DonorSample | dict[str, float]
+               ) -> str | DonorSample | dict[str, float]:
         if isinstance(v, str):
-            return _choice(v, DONORS, "FMT donor preset")
+            return _choice(v, DONORS, "FMT donor")
+        if isinstance(v, DonorSample):
+            return v
         from gutbrain.model.microbiota import GUILD_NAMES
 
         for k in v:

@@ -628,20 +628,25 @@ def m_composition_recovery(ctx: Context, ref: dict, at_day: float, after_days: f
 
 
 @metric("min_ratio")
-def m_min_ratio(ctx: Context, at: dict, ref: dict, vars: list[str] | str = "guilds",
-                run: str = "main", min_ref: float = 0.0) -> MetricOutput:
+def m_min_ratio(ctx: Context, at: dict | list[dict], ref: dict,
+                vars: list[str] | str = "guilds", run: str = "main",
+                min_ref: float = 0.0) -> MetricOutput:
     """Smallest ratio var(at)/var(ref) over ``vars`` (``guilds`` = every guild's relative
-    abundance), ignoring variables whose reference value is below ``min_ref``."""
+    abundance), ignoring variables whose reference value is below ``min_ref``. ``at`` and
+    ``ref`` may name their own ``run`` (default ``run``); ``at`` may be a list of selectors
+    (e.g. one per diet), the smallest ratio over all of them is taken."""
     if vars == "guilds":
         from gutbrain.model.microbiota import GUILD_NAMES
 
         vars = [f"guild_{g}" for g in GUILD_NAMES]
     ratios = {}
     for v in vars:
-        r = select(ctx, **{**ref, "run": run, "var": v})
+        r = select(ctx, **{"run": run, **ref, "var": v})
         if r < min_ref:
             continue
-        ratios[v] = _div(select(ctx, **{**at, "run": run, "var": v}), r)
+        for a in (at if isinstance(at, list) else [at]):
+            label = v if isinstance(at, dict) else f"{v} [{a.get('run', run)}]"
+            ratios[label] = _div(select(ctx, **{"run": run, **a, "var": v}), r)
     name = min(ratios, key=ratios.get)
     plot = {"x_title": "variable", "y_title": "ratio", "categorical": True, "y_log": True,
             "curves": [{"name": "ratio", "x": list(ratios), "y": list(ratios.values()),

@@ -3,8 +3,9 @@
 Protocol layouts (YAML):
 
 * a scenario mapping (the scenario schema) with optional extra keys ``every_hours``,
-  ``parameters`` (model parameter overrides for burn-in and scenario), ``include_states``
-  and ``rtol``; its result is the run named ``main``;
+  ``parameters`` (model parameter overrides for burn-in and scenario), ``include_states``,
+  ``rtol`` and ``apparatus`` (true: an in-vitro emulation whose parameters may leave their
+  plausible human ranges); its result is the run named ``main``;
 * ``runs: {name: <scenario mapping with the same extra keys>, ...}`` for comparisons;
 * ``experiment: <name>`` with ``args: {...}``: a registered Python function (for things a
   scenario cannot express) returning named runs;
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-RUN_KEYS = ("every_hours", "parameters", "include_states", "rtol")
+RUN_KEYS = ("every_hours", "parameters", "include_states", "rtol", "apparatus")
 _CACHE: OrderedDict[str, xr.Dataset] = OrderedDict()
 _CACHE_MAX = 48
 
@@ -76,7 +77,7 @@ def simulate_run(spec: dict[str, Any], initial_state: np.ndarray | None = None) 
                   include_states=bool(opts.get("include_states", False)),
                   parameters={k: float(v) for k, v in (opts.get("parameters") or {}).items()},
                   initial_state=initial_state,
-                  check_ranges=False)  # experimental set-ups: chemostats at a fixed pH, ...
+                  check_ranges=not bool(opts.get("apparatus", False)))
     if initial_state is None:
         _CACHE[key] = ds
         while len(_CACHE) > _CACHE_MAX:
