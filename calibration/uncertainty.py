@@ -71,6 +71,7 @@ ENSEMBLE_FILE = HERE.parent / "src" / "gutbrain" / "data" / "posterior_ensemble.
 SEED = 15
 ENSEMBLE = 256
 WALKERS = 48
+MIN_FOCUS = 30
 
 
 def evaluate_point(values: dict[str, float], target_ids: tuple[str, ...]) -> dict[str, Any]:
@@ -174,14 +175,26 @@ def likelihoods(model_sd: dict[str, float] | None = None) -> list[WindowLikeliho
                              (model_sd or {}).get(tid, 0.0)) for tid in CALIBRATION_TARGETS]
 
 
-def posterior(u: np.ndarray, y: np.ndarray, seed: int, steps: int, start=None):
-    """Emulator, its cross-validated error near each window (the likelihood's extra SD) and
-    an MCMC chain on it."""
+def posterior(u: np.ndarray, y: np.ndarray, seed: int, steps: int, start=None,
+              focus: np.ndarray | None = None):
+    """Emulator, its error (the likelihood's extra SD) and an MCMC chain on it.
+
+    The error is the out-of-fold RMSE over ``focus``, the runs of the last wave (drawn from
+    the previous posterior: where this posterior will live) when there are at least
+    MIN_FOCUS of them; otherwise over the runs near each window. Why: near-window runs of the
+    first, prior-wide wave include parameter sets far from any posterior, where the surrogate
+    is poor and irrelevant; their error would widen the posterior into those regions. Whether
+    the surrogate holds where the final posterior lives is checked with the real model
+    (``check``)."""
     ids = list(CALIBRATION_TARGETS)
     windows = {lk.target: (lk.low, lk.high) for lk in likelihoods()}
     _, cv_pred = cross_validate(u, y, ids, seed=seed, windows=windows)
-    cv_err = {t: local_error(y[:, j], cv_pred[:, j], windows[t])[0]
-              for j, t in enumerate(ids)}
+    if focus is not None and focus.sum() >= MIN_FOCUS:
+        cv_err = {t: float(np.sqrt(np.nanmean((cv_pred[focus, j] - y[focus, j]) ** 2)))
+                  for j, t in enumerate(ids)}
+    else:
+        cv_err = {t: local_error(y[:, j], cv_pred[:, j], windows[t])[0]
+                  for j, t in enumerate(ids)}
     em = Emulator(ids, windows).fit(u, y)
     lks = likelihoods(cv_err)
     chain = run_mcmc(log_posterior(lks, em.predict), len(CALIBRATED), seed, walkers=WALKERS,
@@ -219,13 +232,15 @@ def main() -> None:
         u2 = thin_to(chain1.samples, args.wave2, SEED + 1)
         rows2 = run_points("wave2", u2, ids, args.workers, RUNS)
         ub, yb = to_arrays(rows1 + rows2, ids)
-        _, _, _, chain2, _ = posterior(ub, yb, SEED + 2, args.steps, start=chain1.samples)
+        _, _, _, chain2, _ = posterior(ub, yb, SEED + 2, args.steps, start=chain1.samples,
+                                       focus=np.arange(len(ub)) >= len(rows1))
         u3 = thin_to(chain2.samples, args.wave3, SEED + 4)
         rows3 = run_points("wave3", u3, ids, args.workers, RUNS)
         rows = rows1 + rows2 + rows3
         u, y = to_arrays(rows, ids)
         em, cv_err, cv_pred, chain, lks = posterior(u, y, SEED + 5, args.final_steps,
-                                                    start=chain2.samples)
+                                                    start=chain2.samples,
+                                                    focus=np.arange(len(u)) >= len(rows1 + rows2))
         write_ensemble(u, y, cv_err, cv_pred, chain, lks, rows, args,
                        time.perf_counter() - started)
     if args.stage in ("all", "check"):
@@ -250,9 +265,10 @@ def write_ensemble(u, y, cv_err, cv_pred, chain, lks, rows, args, wall) -> None:
         span = (lk.high - lk.low) if lk.low is not None and lk.high is not None else \
             abs(lk.high if lk.low is None else lk.low)
         in_window[lk.target] = {
-            "cv_rmse_near_window": cv_err[lk.target], "window": [lk.low, lk.high],
+            "likelihood_model_sd": cv_err[lk.target], "window": [lk.low, lk.high],
+            "likelihood_model_sd_over_width": cv_err[lk.target] / span,
+            "cv_rmse_near_window": local_error(y[:, j], cv_pred[:, j], (lk.low, lk.high))[0],
             "runs_near_window": local_error(y[:, j], cv_pred[:, j], (lk.low, lk.high))[1],
-            "cv_rmse_near_window_over_width": cv_err[lk.target] / span,
             "cv_rmse_all_runs": float(np.sqrt(np.nanmean((cv_pred[:, j] - y[:, j]) ** 2))),
             "cv_rmse_last_wave": float(np.sqrt(np.nanmean(
                 (cv_pred[n1:, j] - y[n1:, j]) ** 2))) if len(y) > n1 else None,
@@ -280,8 +296,9 @@ def write_ensemble(u, y, cv_err, cv_pred, chain, lks, rows, args, wall) -> None:
             "wall_seconds_this_invocation": round(wall, 1),  # runs resumed from disk excluded
             "emulator": "quadratic ridge polynomial + anisotropic thin-plate RBF of its "
                         "residuals in prior-quantile coordinates, log scale where that "
-                        "predicts better near the window; error by 5-fold cross-validation "
-                        "near the window, added to the likelihood",
+                        "predicts better near the window; its 5-fold cross-validated error "
+                        "over the last wave's runs (drawn from the previous posterior) added "
+                        "to the likelihood",
             "likelihood": "window as the 95 % interval of a normal around its centre; "
                           "one-sided windows a probit step (5 % of the edge)",
             "sampler": f"emcee {__import__('emcee').__version__} ensemble, "

@@ -229,3 +229,16 @@ def test_scorecard_reports_each_split():
     assert "calibration set: 1/1 passed" in lines[0]
     assert "held-out set: 1/2 passed, 1 failed" in lines[1]
     assert Counter(x.split(" set")[0] for x in lines[:2]) == {"calibration": 1, "held-out": 1}
+
+
+def test_a_stale_ensemble_is_flagged(tmp_path):
+    """The model digest covers structure only: a re-fitted default must warn as well."""
+    from gutbrain.analysis.uncertainty.ensemble import load_ensemble, write_ensemble_file
+    from gutbrain.compile.build import compile_model
+
+    base = {"parameters": ["crh_scale"], "ensemble": [{"crh_scale": 3.0}], "created": "t"}
+    write_ensemble_file(tmp_path / "a.json", {**base, "model": {"digest": "0" * 16}})
+    assert "calibrated on model" in load_ensemble(tmp_path / "a.json").provenance()["warning"]
+    write_ensemble_file(tmp_path / "b.json", {**base, "model": {"digest": compile_model().digest},
+                                              "nominal": {"crh_scale": 1.0}})
+    assert "changed since" in load_ensemble(tmp_path / "b.json").provenance()["warning"]

@@ -8,7 +8,7 @@ an error metric whose window starts at 0) is a probit step at its edge with a sc
 the edge. In both, the emulator's cross-validated error SD is added in quadrature: where the
 surrogate is unsure, the posterior stays wide.
 
-Sampler: emcee's affine-invariant ensemble (Goodman & Weare 2010) in the prior-quantile cube
+Sampler: emcee's ensemble (differential-evolution and snooker moves) in the prior-quantile cube
 u in [0, 1]^d, where the prior is uniform, so the log-posterior is the log-likelihood inside
 the cube and -inf outside it.
 """
@@ -95,7 +95,10 @@ def run_mcmc(logp: Callable[[np.ndarray], np.ndarray], d: int, seed: int, walker
     else:
         p0 = start[rng.choice(len(start), walkers, replace=len(start) < walkers)]
         p0 = np.clip(p0 + rng.normal(0, 1e-3, p0.shape), 0.0, 1.0)
-    sampler = emcee.EnsembleSampler(walkers, d, logp, vectorize=True)
+    # differential-evolution moves mix better than the default stretch move when several
+    # directions are flat (non-identifiable parameters; ter Braak & Vrugt 2008)
+    moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
+    sampler = emcee.EnsembleSampler(walkers, d, logp, vectorize=True, moves=moves)
     sampler.random_state = np.random.RandomState(seed).get_state()  # emcee's own stream
     sampler.run_mcmc(p0, steps, progress=False)
     flat = sampler.get_chain(discard=burn, thin=thin, flat=True)

@@ -61,6 +61,15 @@ class Ensemble:
         if out["model_digest"] != current:
             out["warning"] = (f"the ensemble was calibrated on model {out['model_digest']}; "
                               f"this model is {current}: rerun calibration/uncertainty.py")
+        else:  # the digest covers structure; a re-fitted value changes only the defaults
+            from gutbrain.model import build_model
+
+            spec = build_model()
+            moved = [n for n, v in rec.get("nominal", {}).items()
+                     if n in self.names and spec.parameter(n).value != v]
+            if moved:
+                out["warning"] = (f"the model's values of {', '.join(moved)} changed since the "
+                                  "ensemble was calibrated: rerun calibration/uncertainty.py")
         return out
 
 
