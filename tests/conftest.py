@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from _browser import CHROMIUM_ARGS, chromium_path
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
@@ -34,3 +36,17 @@ def demo_runs():
 
 def window_mean(ds, var: str, a: float, b: float) -> float:
     return float(ds[var].sel(day=slice(a, b)).mean())
+
+
+@pytest.fixture(scope="session")
+def browser():
+    exe = chromium_path()
+    if not exe:
+        pytest.skip("no chromium on PATH (apt-get install chromium, or set GUTBRAIN_CHROMIUM): "
+                    "the reports were not rendered in a browser")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install '.[test]')")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

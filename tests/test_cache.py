@@ -405,6 +405,7 @@ def warm(model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated) -> Pa
     return root
 
 
+@pytest.mark.slow
 def test_truncated_model_module_is_regenerated(model, warm: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     modname = model.module.__name__

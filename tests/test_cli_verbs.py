@@ -102,6 +102,7 @@ def test_params_and_observables_are_machine_readable():
     assert any(o["id"] == "phq9" for o in obs)
 
 
+@pytest.mark.slow
 def test_validate_prints_json_or_csv_with_the_reason_a_target_fails(tmp_path, monkeypatch):
     res = invoke("validate", "--only", "host-barrier", "--json", "-")
     assert res.exit_code == 0, res.output
@@ -121,6 +122,7 @@ def test_validate_prints_json_or_csv_with_the_reason_a_target_fails(tmp_path, mo
     assert "no explanation recorded" in harness.run_target(bare).note
 
 
+@pytest.mark.slow
 def test_power_prints_a_table_and_writes_power_json(tmp_path):
     spec = tmp_path / "t.yaml"
     spec.write_text("name: p\npopulation: {preset: general, n: 12, seed: 3}\ndays: 14\n"

@@ -435,6 +435,7 @@ def test_generated_code_is_cached_by_generator_version(model):
     assert model.module.__name__.endswith(codegen_version())
 
 
+@pytest.mark.slow
 def test_changed_folded_default_gets_its_own_code(model):
     """A spec whose default for a folded exponent differs (n_GR 2 instead of 3) gets its own
     CompiledModel (its own defaults) and generated code that folds the new value, not the

@@ -356,6 +356,7 @@ def test_trial_is_checked_before_the_first_simulation(tmp_path, change, expected
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_unreachable_inclusion_criteria_are_input_errors():
     with pytest.raises(InputError, match="too strict"):
         population("general", 4, seed=0, inclusion={"crp_min": 10000.0})

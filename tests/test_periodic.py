@@ -32,6 +32,7 @@ def _units(a, b):
     return np.abs(a - b) / (tol.rtol * np.abs(b) + tol.atol(b))
 
 
+@pytest.mark.slow
 def test_shooting_reaches_the_brute_force_steady_state(model, persons):
     base, params, ref = persons
     shot = periodic_steady_states(model, params, ref, base, cohort_tolerances())
@@ -61,6 +62,7 @@ def test_a_person_who_does_not_converge_is_finished_by_brute_force(model, person
     assert (shot.iterations == 2).all()
 
 
+@pytest.mark.slow
 def test_a_failing_person_gets_a_status_and_the_others_do_not_notice(model, persons):
     base, params, ref = persons
     bad = params[:4].copy()

@@ -119,8 +119,10 @@ def test_endotoxin_bolus_cytokine_kinetics():
     assert float(d.tnf.sel(day=t0 + 0.25, method="nearest")) < 4 * 8.8
     inc = d.cortisol.values - ref.sel(day=slice(t0, t0 + 0.5)).cortisol.values
     # Schreiber 1993: cortisol lags the cytokines by 2-4 h. The model's rise ends in a plateau
-    # (adrenal capacity) from ~2.5 to ~5.5 h whose highest point moves with 2 % changes of the
-    # baseline, so the lag is measured where the rise reaches 95 % of its maximum
+    # from ~2.5 to ~5.5 h (the IL-6 drive of CRH near saturation, held by GR feedback) whose
+    # highest point moves with 2 % changes of the baseline, so the lag is measured where the
+    # rise reaches 95 % of its maximum; the anchor host-hpa.lps.cortisol-peak-lag judges the
+    # peak itself (it fails: 5.45 h)
     risen = hours[int(np.argmax(inc >= 0.95 * inc.max()))]
     assert 2.0 <= risen <= 4.0
     assert risen > peak["tnf"][1]

@@ -156,6 +156,11 @@ def test_result_against_common_belief_is_flagged_as_the_models():
     assert len(flags) == 1 and "In the model" in flags[0] and "Wastyk" in flags[0]
     assert "2.06 → 1.54" in flags[0]
     assert plain.belief_flags(sc, rose, base) == []
+    # with another lever changed too, the fall is not the diet's alone: no flag
+    both = Scenario.model_validate({"name": "mix", "days": 120, "interventions": [
+        {"type": "diet", "pattern": "high_fiber", "start_day": 14},
+        {"type": "antibiotic", "class": "amoxicillin", "start_day": 30, "days": 7}]})
+    assert not any("Wastyk" in f for f in plain.belief_flags(both, fell, base))
 
 
 def test_antibiotic_rebound_and_full_recovery_are_flagged():

@@ -8,68 +8,17 @@ tests skip only when no chromium is installed. CI installs it (.ci/run).
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from _browser import render
 from gutbrain.report.demo import build_report, run_demo
 from gutbrain.scenario.library import builtin_scenario
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SUBSET = ("baseline", "antibiotic", "stress_reduction")  # + chronic_stress, its comparator
-
-
-def _chromium() -> str | None:
-    return (os.environ.get("GUTBRAIN_CHROMIUM") or shutil.which("chromium")
-            or shutil.which("chromium-browser"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = _chromium()
-    if not exe:
-        pytest.skip("no chromium on PATH (apt-get install chromium, or set GUTBRAIN_CHROMIUM): "
-                    "the reports were not rendered in a browser")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed (pip install '.[test]')")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def render(browser, path: Path) -> dict:
-    """Open a report; collect console errors, uncaught exceptions and any request that is
-    not the file itself; report which figure divs drew an svg."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}")
-            if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
-    page.on("request", lambda r: problems.append(f"network request: {r.url}")
-            if not r.url.startswith(("file:", "data:", "blob:")) else None)
-    page.goto(path.as_uri(), wait_until="load")
-    figures = "document.querySelectorAll('.plotly-graph-div')"
-    try:
-        page.wait_for_function(f"() => Array.from({figures}).every("
-                               "d => d.querySelector('.main-svg'))", timeout=20_000)
-    except Exception:  # noqa: BLE001 - the assertions below say what is missing
-        pass
-    out = page.evaluate(f"""() => ({{
-        ids: Array.from({figures}).map(d => d.id),
-        blank: Array.from({figures}).filter(d => !d.querySelector('.main-svg')).map(d => d.id),
-        outsideDetails: (() => {{
-            const c = document.body.cloneNode(true);
-            c.querySelectorAll('details').forEach(d => d.remove());
-            return c.innerText; }})(),
-    }})""")
-    page.close()
-    return {**out, "problems": problems}
 
 
 @pytest.fixture(scope="module")

@@ -362,6 +362,7 @@ def _roadrunner_agreement(model, scenarios: list[Scenario], capsys) -> None:
         print("  " + agreement.summary("libroadrunner"))
 
 
+@pytest.mark.slow
 def test_roadrunner_runs_the_export_as_is(model, capsys):
     """The plain export (the baseline demo: default person, Western diet), every other demo
     scenario (60 days) and a scenario with every intervention type run in libroadrunner as
@@ -386,6 +387,7 @@ def _copasi():
     return basico
 
 
+@pytest.mark.slow
 def test_copasi_runs_the_export_as_is(model, tmp_path, capsys):
     """COPASI (through basico) loads the files `gutbrain export-sbml` writes and simulates
     them with nothing changed: the plain export, a scenario file with a bolus, and a scenario

@@ -144,6 +144,7 @@ def test_resume_reuses_written_chunks(small_trial, monkeypatch):
     assert np.allclose(persons[num].to_numpy(), persons2[num].to_numpy(), equal_nan=True)
 
 
+@pytest.mark.slow
 def test_dask_workers_give_the_same_result(small_trial, tmp_path):
     spec, _, persons, _, _ = small_trial
     _, persons_dask, _ = run_trial(spec, out=tmp_path / "dask", workers=2)

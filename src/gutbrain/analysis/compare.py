@@ -49,11 +49,11 @@ def compare_runs(scenario: xr.Dataset, reference: xr.Dataset,
     and the pathway attribution of the PHQ-9 and GAD-7 difference (analysis.explain)."""
     win = _window(scenario, reference, window)
     sel = {"day": slice(*win)}
-    s_mean, r_mean = scenario.sel(sel).mean(), reference.sel(sel).mean()
+    names = [o for o in observables if o in scenario and o in reference]
     rows = []
-    for o in observables:
-        if o not in scenario or o not in reference:
-            continue
+    if names:
+        s_mean, r_mean = scenario[names].sel(sel).mean(), reference[names].sel(sel).mean()
+    for o in names:
         a, b = float(s_mean[o]), float(r_mean[o])
         rel = (a - b) / abs(b) if abs(b) > 1e-12 else None
         rows.append({"observable": o, "unit": scenario[o].attrs.get("units", ""),

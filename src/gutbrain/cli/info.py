@@ -53,45 +53,28 @@ def params(
     as_csv: CsvOpt = False,
 ) -> None:
     """List every model parameter with value, unit, plausible range, basis and source."""
-    from gutbrain.model import BASES, build_model, calibration_basis
+    from gutbrain.model.catalog import parameter_records
 
-    spec = build_model()
-    modules = [m.name for m in spec.modules]
-    if module is not None and module not in modules:
-        fail(f"--module: unknown module {module!r}; expected one of {', '.join(modules)}", 2)
-    if kind is not None and kind not in ("constant", "trait", "input"):
-        fail(f"--kind: expected one of constant, trait, input, got {kind!r}", 2)
-    if basis is not None and basis not in BASES:
-        fail(f"--basis: expected one of {', '.join(BASES)}, got {basis!r}", 2)
+    records = parameter_records(module, kind, basis, option_prefix="--")
     machine = as_json or as_csv
-    rows = []
-    for m in spec.modules:
-        if module and m.name != module:
-            continue
-        for p in m.parameters:
-            b = calibration_basis(p)
-            if (kind and p.kind != kind) or (basis and b != basis):
-                continue
-            if machine:
-                rows.append([m.name, p.name, p.value, p.unit, p.low, p.high, p.kind, b,
-                             p.source])
-            else:
-                rows.append([m.name, p.name, f"{p.value:.4g}", p.unit,
-                             f"{p.low:.3g}–{p.high:.3g}", p.kind, b, p.source])
-    cols = (["module", "name", "value", "unit", "low", "high", "kind", "basis", "source"]
-            if machine else ["module", "name", "value", "unit", "range", "kind", "basis",
-                             "source"])
+    if machine:
+        cols = ["module", "name", "value", "unit", "low", "high", "kind", "basis", "source"]
+        rows = [[r[c] for c in cols] for r in records]
+    else:
+        cols = ["module", "name", "value", "unit", "range", "kind", "basis", "source"]
+        rows = [[r["module"], r["name"], f"{r['value']:.4g}", r["unit"],
+                 f"{r['low']:.3g}–{r['high']:.3g}", r["kind"], r["basis"], r["source"]]
+                for r in records]
     emit_table(cols, rows, as_json, as_csv)
 
 
 @guarded
 def observables(as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """List the observables (result columns) with units."""
-    from gutbrain.model import build_model
+    from gutbrain.model.catalog import observable_records
 
-    spec = build_model()
-    rows = [[o.id, o.unit, m.name, o.description] for m in spec.modules for o in m.observables]
-    emit_table(["id", "unit", "module", "description"], rows, as_json, as_csv)
+    cols = ["id", "unit", "module", "description"]
+    emit_table(cols, [[r[c] for c in cols] for r in observable_records()], as_json, as_csv)
 
 
 @guarded

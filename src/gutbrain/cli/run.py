@@ -231,13 +231,11 @@ def scenarios(
 ) -> None:
     """List the built-in scenarios (usable wherever a scenario file is)."""
     from gutbrain.cli.info import emit_table
-    from gutbrain.scenario.library import builtin_names, builtin_scenario
+    from gutbrain.scenario.library import catalog
 
-    rows = []
-    for name in builtin_names():
-        sc = builtin_scenario(name)
-        rows.append([name, sc.days, len(sc.interventions), " ".join(sc.description.split())])
-    emit_table(["name", "days", "interventions", "description"], rows, as_json, as_csv)
+    cols = ["name", "days", "interventions", "description"]
+    rows = [[r[c] for c in cols] for r in catalog()]
+    emit_table(cols, rows, as_json, as_csv)
 
 
 def register(app: typer.Typer) -> None:

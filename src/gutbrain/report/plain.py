@@ -277,9 +277,14 @@ class Belief:
 
 
 def _has(kind: str, **fields: str) -> Callable[[Scenario], bool]:
+    """The scenario changes this lever and no other: a belief is about one lever's effect, and
+    a change that other levers carry cannot be held against it (stress together with stress
+    reduction or a diet may well lower cortisol)."""
     def applies(sc: Scenario) -> bool:
-        return any(iv.type == kind and all(getattr(iv, k, None) == v for k, v in fields.items())
-                   for iv in sc.interventions)
+        ivs = sc.interventions
+        return bool(ivs) and all(
+            iv.type == kind and all(getattr(iv, k, None) == v for k, v in fields.items())
+            for iv in ivs)
     return applies
 
 

@@ -49,3 +49,15 @@ def resolve_scenario(ref: str | Path) -> Scenario:
 
 def demo_scenarios() -> list[Scenario]:
     return [builtin_scenario(n) for n in DEMO_ORDER]
+
+
+def catalog() -> list[dict]:
+    """Every built-in scenario as a record: name, days, number of interventions, description
+    (one line) and the scenario itself as JSON-ready data (the YAML schema)."""
+    out = []
+    for name in builtin_names():
+        sc = builtin_scenario(name)
+        out.append({"name": name, "days": sc.days, "interventions": len(sc.interventions),
+                    "description": " ".join(sc.description.split()),
+                    "scenario": sc.model_dump(mode="json", by_alias=True, exclude_none=True)})
+    return out
