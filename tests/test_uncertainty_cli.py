@@ -101,3 +101,35 @@ def test_trial_uncertainty_adds_model_interval_beside_ci95(tmp_path):
             assert lo <= hi
     assert result["uncertainty"]["draws"] == 3
     assert "model 90 %" in res.output
+
+
+def _uncertainty_script():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    name = "gutbrain_calibration_uncertainty"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = Path(__file__).resolve().parents[1] / "calibration" / "uncertainty.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_design_runs_measure_what_the_scorecard_measures():
+    """The calibration's runs go through the validation harness: at the model's own values
+    they give the scorecard's values exactly, and a parameter set really reaches the runs."""
+    from gutbrain.analysis.uncertainty.plan import CALIBRATION_TARGETS
+    from gutbrain.analysis.validation import load_targets, run_target
+
+    mod = _uncertainty_script()
+    ids = CALIBRATION_TARGETS[:2] + CALIBRATION_TARGETS[-1:]
+    at_model = mod.evaluate_point({}, ids)
+    for t in load_targets(only=list(ids)):
+        assert at_model[t.id] == pytest.approx(run_target(t).value, rel=1e-12)
+    moved = mod.evaluate_point({"crh_scale": 2.0}, ids[:1])
+    assert moved[ids[0]] < 0.9 * at_model[ids[0]]  # less CRH drive, less 08:00 cortisol
