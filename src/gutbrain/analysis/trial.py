@@ -500,9 +500,12 @@ def power_analysis(spec: TrialSpec, persons: pd.DataFrame, target: float = 0.8,
 
 def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | None = None,
               scheduler: str | None = None, power: float | None = None,
-              progress=None, overwrite: bool = False
+              progress=None, overwrite: bool = False, uncertainty: int | None = None
               ) -> tuple[dict[str, Any], pd.DataFrame, Population]:
-    """Sample the population, simulate every arm and analyse; write files if ``out``."""
+    """Sample the population, simulate every arm and analyse; write files if ``out``.
+    ``uncertainty``: rerun the trial in that many posterior-ensemble members and add each
+    contrast's ``model_interval`` (90 %) beside its sampling ``ci95``
+    (``gutbrain.analysis.uncertainty.trial_interval``)."""
     outdir = Path(out) if out else None
     if outdir:  # a folder holding another run's chunks is refused before any work
         claim_chunk_dir(outdir, trial_digest(spec), "trial", overwrite)
@@ -538,6 +541,13 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
                             if spec.background_life_events else None)}
     if power:
         result["power"] = power_analysis(spec, persons, power)
+    if uncertainty:
+        from gutbrain.analysis.uncertainty.trial_interval import (
+            attach_intervals,
+            model_intervals,
+        )
+
+        attach_intervals(result, *model_intervals(spec, uncertainty, progress=progress))
     if outdir:
         from gutbrain.results.io import to_json, write_text_atomic
 

@@ -6,6 +6,7 @@
 - ``profile``: profile modules | guilds | associate | responses
 - ``info``: params, observables, export-sbml, cache
 - ``sensitivity``: sensitivity
+- ``uncertainty``: posterior
 - ``serve``: serve (the web API and explorer page)
 
 Every verb runs inside :func:`gutbrain.cli._boundary.guarded`: bad input exits 2 with one line
@@ -20,7 +21,16 @@ from typing import Annotated
 
 import typer
 
-from gutbrain.cli import info, populations, profile, run, sensitivity, serve, validate
+from gutbrain.cli import (
+    info,
+    populations,
+    profile,
+    run,
+    sensitivity,
+    serve,
+    uncertainty,
+    validate,
+)
 from gutbrain.cli._boundary import DEBUG, debug_from_env
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -41,6 +51,7 @@ info.register(app)
 profile.register(app)
 validate.register(app)
 sensitivity.register(app)
+uncertainty.register(app)
 serve.register(app)
 
 

@@ -31,6 +31,13 @@ def trial(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="address of an existing dask scheduler")] = None,
     overwrite: OverwriteOpt = False,
+    uncertainty: Annotated[bool, typer.Option(
+        "--uncertainty", help="rerun the trial in posterior-ensemble members and add each "
+                              "contrast's model_interval (90 %) beside its sampling ci95")
+    ] = False,
+    draws: Annotated[int | None, typer.Option(
+        "--draws", help="with --uncertainty: ensemble members to run (default 40; each is a "
+                        "whole trial)")] = None,
 ) -> None:
     """Run a virtual randomised trial: trial.json, persons.parquet, report.html."""
     from rich.progress import Progress
@@ -41,7 +48,16 @@ def trial(
         fail(f"--power: expected a probability between 0 and 1, got {power}", 2)
     if workers is not None and workers <= 0:
         fail(f"--workers: expected a positive number, got {workers}", 2)
+    if draws is not None and not uncertainty:
+        fail("--draws: only with --uncertainty", 2)
     spec = load_trial(spec_file)
+    n_draws = None
+    if uncertainty:  # a missing or damaged ensemble, or bad --draws, before any work
+        from gutbrain.analysis.uncertainty.ensemble import load_ensemble
+        from gutbrain.analysis.uncertainty.trial_interval import DEFAULT_DRAWS
+
+        n_draws = DEFAULT_DRAWS if draws is None else draws
+        load_ensemble().members(n_draws)
     prepare_out(out_dir)
     from gutbrain.analysis.trial import run_trial
     from gutbrain.report.trial import write_trial_report
@@ -55,13 +71,16 @@ def trial(
             progress.update(task, description=f"simulated chunk {key}")
 
         result, persons, _ = run_trial(spec, out_dir, workers, scheduler, power,
-                                       progress=step, overwrite=overwrite)
+                                       progress=step, overwrite=overwrite,
+                                       uncertainty=n_draws)
     write_trial_report(spec, result, persons, out_dir / "report.html")
     for c in json_safe(result["contrasts"]):
         eff = (f"g = {_fmt(c['hedges_g'])}" if "hedges_g" in c else
                f"RR = {_fmt(c['risk_ratio'])}")
+        model = (f"; model 90 % [{_fmt(c['model_interval'][0])}, "
+                 f"{_fmt(c['model_interval'][1])}]" if "model_interval" in c else "")
         say(f"{c['arm']} vs {c['vs']} · {c['outcome']}: {eff} "
-            f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}]")
+            f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}]{model}")
     for name, arm in result["arms"].items():
         if arm.get("failed"):
             say(f"arm {name}: {arm['failed']} of {arm['randomised']} persons failed to "

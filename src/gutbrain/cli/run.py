@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from gutbrain.cli._boundary import err, fail, guarded, prepare_out, removed_if_empty, say
+from gutbrain.cli._boundary import (
+    err,
+    fail,
+    guarded,
+    prepare_out,
+    removed_if_empty,
+    say,
+    warn,
+)
 
 ScenarioArg = Annotated[str, typer.Argument(
     help="scenario file (YAML/JSON) or built-in scenario name (see `gutbrain scenarios`)")]
@@ -53,16 +61,34 @@ def simulate(
     profile: Annotated[Path | None, typer.Option(
         help="measured taxonomic table: personalise the person's guilds")] = None,
     sample: Annotated[str | None, typer.Option(help="sample id in --profile")] = None,
+    uncertainty: Annotated[bool, typer.Option(
+        "--uncertainty", help="also run the posterior ensemble (model-parameter uncertainty) "
+                              "and write bands.parquet: day, observable, q05, q50, q95")] = False,
+    draws: Annotated[int | None, typer.Option(
+        "--draws", help="with --uncertainty: the first N ensemble members (default: all)")
+    ] = None,
 ) -> None:
-    """Simulate one scenario; write results.parquet and provenance.json."""
+    """Simulate one scenario; write results.parquet and provenance.json (and bands.parquet
+    with --uncertainty)."""
     from gutbrain.api import check_run_options
 
     if (profile is None) != (sample is None):
         fail("--profile and --sample must be given together", 2)
+    if draws is not None and not uncertainty:
+        fail("--draws: only with --uncertainty", 2)
+    if uncertainty and profile is not None:
+        fail("--uncertainty: every ensemble member starts at its own steady state; a measured "
+             "--profile sets one person's start (run without --uncertainty)", 2)
     from gutbrain.scenario.library import resolve_scenario
 
     sc = resolve_scenario(scenario)
     check_run_options(sc, every_hours=every, rtol=rtol, names=("--every", "--rtol"))
+    ens = None
+    if uncertainty:  # a missing or damaged ensemble, or bad --draws, before any work
+        from gutbrain.analysis.uncertainty.ensemble import load_ensemble
+
+        ens = load_ensemble()
+        ens.members(draws)
     prepare_out(out_dir)
     from gutbrain.api import simulate as sim
     from gutbrain.results.io import write_results
@@ -70,6 +96,21 @@ def simulate(
     ds = sim(sc, every_hours=every, rtol=rtol, profile=profile, sample=sample)
     paths = write_results(ds, out_dir)
     say(f"results: {paths['results']}\nprovenance: {paths['provenance']}")
+    if ens is not None:
+        import json
+
+        from gutbrain.analysis.uncertainty.bands import uncertainty_bands, write_bands
+        from gutbrain.results.io import to_json, write_text_atomic
+
+        bands, info = uncertainty_bands(sc, every_hours=every, draws=draws, ensemble=ens)
+        path = write_bands(bands, out_dir)
+        meta = json.loads(paths["provenance"].read_text(encoding="utf-8"))
+        meta["uncertainty"] = info
+        write_text_atomic(paths["provenance"], to_json(meta))
+        say(f"bands: {path} ({info['members_ok']} of {info['members_run']} ensemble members; "
+            f"{info['seconds']:.1f} s)")
+        if "warning" in info:
+            warn(info["warning"])
 
 
 def _run_pair(scenario: str, reference: str | None, every: float):

@@ -39,6 +39,9 @@ class TargetResult:
     source: str = ""
     notes: str = ""  # the target's own notes: where the window comes from, caveats
     detail: str = ""
+    # calibration or held-out in the Bayesian calibration's split (issue #15 item 3; fixed
+    # before fitting in gutbrain.analysis.uncertainty.plan)
+    split: str = ""
     plot: dict[str, Any] | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -55,8 +58,11 @@ class TargetResult:
 def run_target(target: Target) -> TargetResult:
     """Run one target. Never raises: failures inside the target become status ``error``,
     missing reference data becomes ``skipped``."""
+    from gutbrain.analysis.uncertainty.plan import split_of
+
     t0 = time.perf_counter()
     common = dict(id=target.id, module=target.module, tier=target.tier, window=target.window,
+                  split=split_of(target.id),
                   quantity=target.quantity, unit=target.unit, source=target.source,
                   notes=" ".join(target.notes.split()))
     try:

@@ -86,6 +86,7 @@ def summary_table(results: list[TargetResult]) -> Table:
     rows = [("all", _all(results))]
     rows += [(f"tier {k}", c) for k, c in summarize(results, "tier").items()]
     rows += [(f"module {k}", c) for k, c in summarize(results, "module").items()]
+    rows += [(f"split {k}", c) for k, c in summarize(results, "split").items() if k]
     for name, c in rows:
         table.add_row(name, str(c["pass"]), str(c["fail"]), str(c["error"]), str(c["skipped"]),
                       str(c["total"]))
@@ -111,7 +112,30 @@ def print_scorecard(results: list[TargetResult], console: Console | None = None,
     if total_s is not None:
         line += f" in {total_s:.1f} s"
     console.print(line, highlight=False)
+    for text in split_lines(results):
+        console.print(text, highlight=False, soft_wrap=True)
 
 
-__all__ = ["print_scorecard", "scorecard_table", "summary_table", "summarize", "summary_line",
-           "window_text", "value_text", "notes_lines"]
+def split_lines(results: list[TargetResult]) -> list[str]:
+    """The calibration / held-out split of the Bayesian calibration: pass rate of each part,
+    and the posterior-predictive coverage of the related held-out targets recorded with the
+    shipped ensemble (``calibration/uncertainty.py`` checks; not rerun here)."""
+    parts = summarize(results, "split")
+    lines = [f"{k} set: {summary_line(c)}" for k, c in parts.items() if k]
+    try:
+        from gutbrain.analysis.uncertainty.ensemble import load_ensemble
+
+        checks = load_ensemble().record.get("checks")
+    except Exception:  # no ensemble shipped or readable: the scorecard stands without it
+        checks = None
+    if checks:
+        lines.append(
+            f"posterior ensemble ({checks['members']} members run): related held-out targets "
+            f"whose 90 % predictive interval meets the window {checks['held_out_covered']}/"
+            f"{checks['held_out_total']}; held-out pass rate of the members "
+            f"{checks['held_out_member_pass_rate']:.0%} (calibration/uncertainty.py checks)")
+    return lines
+
+
+__all__ = ["print_scorecard", "scorecard_table", "split_lines", "summary_table", "summarize",
+           "summary_line", "window_text", "value_text", "notes_lines"]
