@@ -106,6 +106,32 @@ def _job(args: tuple[str, int, list[float], tuple[str, ...]]) -> dict[str, Any]:
             "errors": " | ".join(res.get("errors", []))}
 
 
+def model_key() -> str:
+    """The model the runs belong to: its structure (digest) and every parameter's default
+    value (a refitted default leaves the digest alone but changes every run)."""
+    import hashlib
+
+    from gutbrain.compile.build import compile_model
+    from gutbrain.model import build_model
+
+    values = {p.name: p.value for p in build_model().parameters}
+    text = json.dumps({"digest": compile_model().digest, "values": values}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def claim_runs(path: Path, key: str) -> None:
+    """Resume ``path`` only if its runs were made with this model and these points' source
+    (``key``); otherwise remove it, saying so, so that a regeneration after a model change
+    never mixes old runs into the new emulator (the runs stay in git history)."""
+    marker = path.with_suffix(".key")
+    old = marker.read_text(encoding="utf-8").strip() if marker.exists() else None
+    if path.exists() and old != key:
+        print(f"{path.name}: made with another model or ensemble ({old or 'unkeyed'}); "
+              "starting afresh", flush=True)
+        path.unlink()
+    marker.write_text(key + "\n", encoding="utf-8")
+
+
 def run_points(wave: str, u: np.ndarray, ids: tuple[str, ...], workers: int,
                path: Path) -> list[dict[str, Any]]:
     """Run the points of one wave not yet in ``path`` and append them as they finish."""
@@ -226,6 +252,7 @@ def main() -> None:
     d = len(CALIBRATED)
     ids = tuple(CALIBRATION_TARGETS)
     if args.stage in ("all", "fit"):
+        claim_runs(RUNS, model_key())
         u1 = qmc.Sobol(d, scramble=True, seed=SEED).random(args.wave1)
         rows1 = run_points("wave1", u1, ids, args.workers, RUNS)
         ua, ya = to_arrays(rows1, ids)
@@ -336,6 +363,7 @@ def check(args) -> None:
     sets = ens.values[:args.check]
     priors = model_priors()
     u = np.column_stack([priors[n].cdf(sets[:, j]) for j, n in enumerate(CALIBRATED)])
+    claim_runs(OUT / "check_runs.csv", f"{model_key()}:{ens.record.get('created')}")
     rows = run_points("check", u, ids, args.workers, OUT / "check_runs.csv")
     rows.sort(key=lambda r: int(r["index"]))
     _, y = to_arrays(rows, ids)
