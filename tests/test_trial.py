@@ -107,6 +107,9 @@ def test_trial_json_layout_and_statistics(small_trial):
     df = pd.read_parquet(d / "out" / "persons.parquet")
     assert len(df) == 24 and set(df.arm) == {"placebo", "probiotic"}
     assert {"trait_vulnerability", "phq9_baseline", "phq9_end", "hamd17_end"} <= set(df.columns)
+    # test-retest stability: the correlation of each person's recorded baseline and end
+    pl = df[df.arm == "placebo"]
+    assert ph["retest_r"] == pytest.approx(np.corrcoef(pl.phq9_baseline, pl.phq9_end)[0, 1])
     # the arm means in trial.json are those of persons.parquet
     pl = df[df.arm == "placebo"]
     assert ph["end_mean"] == pytest.approx(pl.phq9_end.mean())

@@ -206,6 +206,14 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
     return df
 
 
+def _retest_r(baseline: np.ndarray, end: np.ndarray) -> float | None:
+    """Pearson correlation of the recorded baseline and end values across the arm's persons
+    (test-retest stability over the trial; None where either is constant or n < 3)."""
+    if len(baseline) < 3 or np.ptp(baseline) == 0 or np.ptp(end) == 0:
+        return None
+    return float(np.corrcoef(baseline, end)[0, 1])
+
+
 # ---- per-arm time courses of the score outcomes (for the report) --------------------------
 # A chunk carries, in its table's attrs (kept in its Parquet file, so resumed runs have them),
 # the count, daily mean and sum of squared deviations (M2) of each score outcome over its
@@ -416,7 +424,8 @@ def _analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
             ch = e - b
             s = {"baseline_mean": float(b.mean()), "baseline_sd": float(b.std(ddof=1)),
                  "end_mean": float(e.mean()), "end_sd": float(e.std(ddof=1)),
-                 "change_mean": float(ch.mean()), "change_sd": float(ch.std(ddof=1))}
+                 "change_mean": float(ch.mean()), "change_sd": float(ch.std(ddof=1)),
+                 "retest_r": _retest_r(b, e)}
             if OUTCOMES[o][0] == "score":
                 s["responder_rate"] = float(_responded(b, e).mean())
                 s["remission_rate"] = float(_remitted(o, e).mean())
