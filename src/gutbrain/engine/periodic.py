@@ -256,7 +256,9 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
 
 
 CHAIN_GROUP = 16  # consecutive parameter sets shot together from one anchor
-CHAIN_ITER = 15  # iterations of a group shot: near its anchor a set converges in ~5-8
+CHAIN_ITER = 25  # iterations of a group shot (near its anchor a set converges in ~5-11):
+# measured on two Morris chunks of 256 sets, 10 / 15 / 25 iterations left 143-158 / 112-137 /
+# 74-95 sets to brute force at about the same CPU (25 the least); 40 was erratic
 PREBURN_DAYS = 30.0  # brute force before a local solve: the days-to-weeks transients decay
 
 
