@@ -54,6 +54,10 @@ def _part(name: str, target, method: str, params, n: int, out: Path) -> tuple:
         t = info["chunk_seconds"]
         print(f"  inside the chunks: burn-in {t['burn_in']:.1f} s, scenario {t['scenario']:.1f} s "
               "(wall)")
+    if "burn_in" in info:
+        print("  burn-ins: " + ", ".join(f"{v} {k}" for k, v in info["burn_in"].items())
+              + " (periodic: shooting found the periodic steady state; brute force: "
+              "400 days, no periodic state found)")
     print(f"  failed runs: {info['failed_runs']} ({info['failed_runs'] / info['runs']:.1%}) "
           f"in {info['failed_blocks']} of {info['blocks']} blocks")
     for reason, count in list(info["failure_reasons"].items())[:5]:

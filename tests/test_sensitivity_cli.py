@@ -209,7 +209,7 @@ def test_burn_in_fallback_reaches_the_periodic_steady_state(model, monkeypatch):
     tol = cohort_tolerances()
     shot, status, _ = SM.burn_in(model, params, reference, base, tol)
     assert (status == 0).all()
-    real = periodic.periodic_steady_states
+    real = periodic.chained_steady_states
 
     def never_converges(*args, **kwargs):
         out = real(*args, **kwargs)
@@ -217,7 +217,7 @@ def test_burn_in_fallback_reaches_the_periodic_steady_state(model, monkeypatch):
         out.y[:] = reference
         return out
 
-    monkeypatch.setattr(periodic, "periodic_steady_states", never_converges)
+    monkeypatch.setattr(periodic, "chained_steady_states", never_converges)
     brute, status, _ = SM.burn_in(model, params, reference, base, tol)
     assert (status == 0).all()
     i = model.observable_ids.index("phq9")
@@ -227,6 +227,31 @@ def test_burn_in_fallback_reaches_the_periodic_steady_state(model, monkeypatch):
             model.module.observe(0.0, y[k], params[k], obs[a, k])
     assert not np.array_equal(shot, brute)  # the fallback did run
     np.testing.assert_allclose(obs[1, :, i], obs[0, :, i], rtol=2e-3)
+
+
+def test_a_set_whose_rates_are_not_finite_fails_at_once_with_the_reason(model):
+    """A parameter set at which the model's rates are not finite (a 0/0 at a range end) is a
+    failed row named as such before any integration, and the others do not notice."""
+    import numpy as np
+
+    from gutbrain.analysis import sensitivity_model as SM
+    from gutbrain.analysis.population import cohort_tolerances
+    from gutbrain.engine.single import Tolerances, steady_state
+    from gutbrain.scenario.schedule import person_parameters
+    from gutbrain.scenario.schema import Scenario
+
+    base = person_parameters(model, Scenario())
+    reference = steady_state(model, base, tol=Tolerances(rtol=1e-6))
+    params = np.repeat(base[None], 3, axis=0)
+    params[:, model.param_index("k_depression")] = [0.02, 0.1, 0.25]
+    good, status, _ = SM.burn_in(model, params, reference, base, cohort_tolerances())
+    params[1, model.param_index("inflammatory_gain")] = np.nan
+    y, status, reasons = SM.burn_in(model, params, reference, base, cohort_tolerances())
+    assert status.tolist() == [0, 1, 0]
+    assert "rates are not finite at these parameters" in reasons[1]
+    # the same steady states (the chain runs through other sets: equal within the solve's
+    # convergence, a small fraction of the cohort tolerance)
+    np.testing.assert_allclose(y[[0, 2]], good[[0, 2]], rtol=3e-5, atol=1e-9)
 
 
 def test_json_output_is_strict_json(tiny):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+# one OpenBLAS thread unless the user chose: numba's threads are the engine's parallelism and
+# OpenBLAS's busy-waiting threads slow it ~2x on small machines (see gutbrain.engine.blas)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from gutbrain.errors import EnvironmentProblem, InputError, SolverError
 

@@ -50,7 +50,7 @@ SCENARIO_CHUNK = 256  # runs per chunk: lockstep groups stay full, a chunk is se
 TRIAL_CHUNK = 2  # parameter sets per chunk: each is a whole trial
 DEFAULT_OUTPUTS = ("phq9", "gad7", "il6", "crp", "cortisol", "butyrate", "shannon",
                    "barrier_integrity", "trp_plasma", "neurodegeneration_risk")
-VERSION = 1  # of the chunk layout (in the digest)
+VERSION = 2  # of the chunk layout and burn-in (in the digest)
 # Step budget per simulated day: a typical day takes ~60-140 steps at the cohort tolerance; a
 # run needing more than this (~15-30x typical: a stiff corner of the ranges, which the
 # explicit engine crosses in tiny steps, or a step size stalled at a parameter end, issue #15
@@ -171,25 +171,53 @@ def resolve_outputs(target: Target, outputs: Sequence[str] | None, summary: str 
 
 # ---- chunk functions (picklable, module level: they ship to dask workers) ------------------
 def burn_in(model: Any, params: np.ndarray, reference: np.ndarray, base: np.ndarray,
-            tol: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            tol: Any, periodic: np.ndarray | None = None, chain: bool = True
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each parameter set's periodic steady state at midnight, status (0 ok, 1 failed) and
-    reason: shooting on the one-day map (engine.periodic), and for the sets it leaves
-    unconverged the engine's own fallback, FALLBACK_DAYS of brute force from the best
-    iterate (from the reference where the iterate overflowed), done here behind a one-day
-    probe and in STAGES, each held to MAX_STEPS_PER_DAY. Why: sampled sets sit anywhere in
-    the ranges, far from the reference, where shooting often does not converge (none of a
-    Morris design over every parameter did); a set whose step size collapses at the start (a
-    stall: less than STALL_DAYS of progress in PROBE_STEPS steps) or that is too stiff for
-    the budget would otherwise spend the whole budget of the burn-in first (~6 s each; nearly
-    all of a Morris design's time, measured)."""
-    from gutbrain.engine.batch import integrate_batch
-    from gutbrain.engine.periodic import FALLBACK_DAYS, periodic_steady_states
+    reason. ``periodic`` (optional, one bool per set) is set in place: True where shooting
+    found the periodic steady state, False where brute force ended the burn-in (or it failed).
 
-    shot = periodic_steady_states(model, params, reference, base, tol, fallback_days=0.0)
-    y = shot.y.copy()
+    How: first, a set at which the model's rates are not finite (a 0/0 at a range end) fails
+    at once with that reason. Then shooting on the one-day map, chained through the sets in
+    row order (engine.periodic.chained_steady_states: each group of neighbours from the
+    steady state of the last set solved, with the monodromy matrix taken there; sampled sets
+    sit anywhere in the ranges, where the reference person's matrix converged for none of a
+    Morris design over every parameter). For the sets it leaves unconverged (among them sets
+    with no periodic steady state at all: some sampled sets oscillate over weeks, e.g.
+    mucosal lactobacilli or macrophage polarisation), FALLBACK_DAYS of brute force from the
+    nearest steady state found, done here behind a one-day probe and in STAGES, each held to
+    MAX_STEPS_PER_DAY: a set whose step size collapses at the start (a stall: less than
+    STALL_DAYS of progress in PROBE_STEPS steps) or that is too stiff for the budget fails
+    early instead of spending the whole budget (~6 s each, measured). ``chain=False``:
+    every set shot from the reference with its monodromy matrix (periodic_steady_states),
+    for sets that all lie near the reference, e.g. a posterior ensemble's members (one wide
+    batch, the reference's matrix cached between calls)."""
+    from gutbrain.engine.batch import integrate_batch
+    from gutbrain.engine.periodic import (
+        FALLBACK_DAYS,
+        chained_steady_states,
+        periodic_steady_states,
+    )
+
     status = np.zeros(len(params), dtype=np.int8)
     reasons = np.array(["ok"] * len(params), dtype=object)
-    todo = np.flatnonzero(shot.brute_force)
+    finite = _finite_rates(model, params, reference)
+    for k in np.flatnonzero(finite >= 0):
+        status[k] = 1
+        reasons[k] = ("burn-in: the model's rates are not finite at these parameters "
+                      f"(variable {model.state_names[finite[k]]})")
+    y = np.repeat(reference[None], len(params), axis=0)
+    good = np.flatnonzero(status == 0)
+    if chain:
+        shot = chained_steady_states(model, params[good], reference, base, tol)
+    else:
+        shot = periodic_steady_states(model, params[good], reference, base, tol,
+                                      fallback_days=0.0)
+    y[good] = shot.y
+    todo = good[shot.brute_force]
+    if periodic is not None:
+        periodic[:] = False
+        periodic[good[~shot.brute_force]] = True
     if todo.size:
         zero = np.zeros((1, model.n_states))
         t0 = -FALLBACK_DAYS
@@ -220,6 +248,21 @@ def burn_in(model: Any, params: np.ndarray, reference: np.ndarray, base: np.ndar
     return y, status, reasons
 
 
+def _finite_rates(model: Any, params: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per parameter set the index of the first state whose rate at ``y`` (midnight) is not
+    finite, or -1: such a set (e.g. a 0/0 in an assignment at a range end) cannot be
+    integrated at all, and the solver would spend its whole step budget rejecting steps."""
+    dy = np.zeros(model.n_states)
+    out = np.full(len(params), -1, dtype=np.int64)
+    for k, p in enumerate(params):
+        with np.errstate(all="ignore"):
+            model.module.rhs(0.0, y.copy(), p, dy)
+        bad = np.flatnonzero(~np.isfinite(dy))
+        if bad.size:
+            out[k] = bad[0]
+    return out
+
+
 def scenario_chunk(scenario_json: str, names: tuple[str, ...], reference: np.ndarray,
                    rtol: float, samples: np.ndarray, values: np.ndarray) -> pd.DataFrame:
     """One row per sampled parameter set: status, reason, and every observable's end, mean
@@ -237,7 +280,8 @@ def scenario_chunk(scenario_json: str, names: tuple[str, ...], reference: np.nda
     params[:, [model.param_index(p) for p in names]] = values
     tol = cohort_tolerances(rtol)
     started = time.perf_counter()
-    y0, status, reasons = burn_in(model, params, reference, base, tol)
+    periodic = np.zeros(n, dtype=bool)
+    y0, status, reasons = burn_in(model, params, reference, base, tol, periodic)
     burnt = time.perf_counter()
     t = sample_times(sc.days, 1.0)
     obs = np.full((n, len(t), len(model.observable_ids)), np.nan)
@@ -264,6 +308,10 @@ def scenario_chunk(scenario_json: str, names: tuple[str, ...], reference: np.nda
                  "change": obs[:, -1] - obs[:, 0]}
     cols: dict[str, Any] = {"sample": np.asarray(samples, dtype=np.int64), "status": status,
                             "reason": reasons.astype(str),
+                            # how the burn-in ended: at the periodic steady state (shooting)
+                            # or after FALLBACK_DAYS of brute force
+                            "burn_in": np.where(status == 1, "failed",
+                                                np.where(periodic, "periodic", "brute force")),
                             # wall seconds of the chunk's phases, shared out over its runs
                             "burn_in_s": (burnt - started) / n, "scenario_s": (done - burnt) / n}
     for j, o in enumerate(model.observable_ids):
@@ -387,6 +435,8 @@ def run_sensitivity(target: Target, method: str = "morris",
     info = _summary(target, design, out_names, summary, runs, reports, notes, rtol)
     info.update(chunks=-(-design.runs // chunk), chunks_computed=len(computed),
                 elapsed_s=round(time.perf_counter() - started, 3), digest=digest)
+    if "burn_in" in runs:  # how the burn-ins ended
+        info["burn_in"] = {k: int(v) for k, v in runs.burn_in.value_counts().items()}
     if "burn_in_s" in runs:  # wall seconds inside the chunks (when they were computed)
         info["chunk_seconds"] = {"burn_in": round(float(runs.burn_in_s.sum()), 3),
                                  "scenario": round(float(runs.scenario_s.sum()), 3)}

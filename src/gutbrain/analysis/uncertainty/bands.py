@@ -68,7 +68,8 @@ def run_members(sc: Any, params: np.ndarray, t: np.ndarray, rtol: float
     reasons = np.array(["ok"] * n, dtype=object)
     for a in range(0, n, CHUNK):
         idx = np.arange(a, min(a + CHUNK, n))
-        y0, st, why = burn_in(model, params[idx], reference, base, tol)
+        # members lie near the reference (a posterior): shot from it in one batch
+        y0, st, why = burn_in(model, params[idx], reference, base, tol, chain=False)
         status[idx], reasons[idx] = st, why
         ok = idx[st == 0]
         if not ok.size:
