@@ -63,9 +63,43 @@ class Guild:
 BACTEROIDES_PROTEIN = {"ac": 2 / 6, "pr": 1 / 6, "succ": 1 / 6, "h2": 2 / 6, "co2": 1 / 6,
                        "other": 7 / 6}
 
-# amino-acid fermentation by clostridia (Stickland): mostly acetate, some butyrate, BCFA and
-# NH3 in "other" (Smith & Macfarlane 1997 Appl Environ Microbiol 63:1212)
-CLOSTRIDIA_PROTEIN = {"ac": 3 / 6, "bu": 0.5 / 6, "h2": 2 / 6, "co2": 1 / 6, "other": 7 / 6}
+# amino-acid fermentation by clostridia, built amino acid by amino acid (issue #13): the SCFA
+# each amino acid gives in slurries of human faecal bacteria (Smith & Macfarlane 1997 Anaerobe
+# 3:327: glutamate, lysine, histidine -> acetate + butyrate; serine -> acetate + butyrate;
+# aspartate -> acetate + propionate; threonine -> propionate; methionine -> propionate +
+# butyrate; alanine -> acetate, propionate, butyrate; glycine -> acetate; branched-chain and
+# aromatic amino acids, proline and arginine -> BCFA, phenols, indoles, ornithine: "other"), with
+# the moles of the clostridial pathways (Barker 1981 Annu Rev Biochem 50:23; Buckel 2001 Appl
+# Microbiol Biotechnol 57:263: 5 glutamate -> 6 acetate + 2 butyrate by the methylaspartate
+# pathway; lysine -> acetate + butyrate), weighted by the amino-acid make-up of a mixed Western diet's protein
+# (mol fraction of residues, meat/dairy/cereal average; glx = Glu + Gln, asx = Asp + Asn)
+AA_COMPOSITION = {"glx": 0.16, "asx": 0.09, "lys": 0.07, "his": 0.025, "ser": 0.065,
+                  "thr": 0.05, "ala": 0.075, "gly": 0.075, "met": 0.02, "cys": 0.015}
+AA_SCFA = {  # mol SCFA per mol amino acid fermented
+    "glx": {"ac": 1.2, "bu": 0.4}, "his": {"ac": 1.2, "bu": 0.4},  # via glutamate
+    "lys": {"ac": 1.0, "bu": 1.0}, "ser": {"ac": 0.5, "bu": 0.25},
+    "asx": {"ac": 0.5, "pr": 0.5}, "thr": {"pr": 1.0},
+    "ala": {"ac": 0.6, "pr": 0.2, "bu": 0.1}, "gly": {"ac": 1.0},
+    "met": {"pr": 0.5, "bu": 0.5}, "cys": {"ac": 0.5, "bu": 0.5},
+}
+
+
+def _clostridia_protein() -> dict[str, float]:
+    """Moles of product per mol amino-acid residue: the SCFA from AA_COMPOSITION x AA_SCFA
+    (Ac:Pr:Bu ~ 0.50 : 0.12 : 0.19, butyrate ~23 % of the SCFA), H2 and CO2 as before, and the
+    rest of the formed mass (NH3, BCFA, phenols, indoles, amines) in "other", so that the formed
+    mass per mol residue stays that of the earlier Stickland stoichiometry (96.3 g)."""
+    scfa: dict[str, float] = {"ac": 0.0, "pr": 0.0, "bu": 0.0}
+    for aa, frac in AA_COMPOSITION.items():
+        for acid, mol in AA_SCFA[aa].items():
+            scfa[acid] += frac * mol
+    out = {**scfa, "h2": 2 / 6, "co2": 1 / 6}
+    formed = sum(m * MOLAR_MASS[k] for k, m in out.items())
+    out["other"] = (96.32333 - formed) / MOLAR_MASS["other"]
+    return out
+
+
+CLOSTRIDIA_PROTEIN = _clostridia_protein()
 
 GUILDS: tuple[Guild, ...] = (
     Guild("bacteroides", "Bacteroides, Prevotella, Alistipes",
