@@ -73,7 +73,7 @@ BACTEROIDES_PROTEIN = {"ac": 2 / 6, "pr": 1 / 6, "succ": 1 / 6, "h2": 2 / 6, "co
 # Microbiol Biotechnol 57:263: 5 glutamate -> 6 acetate + 2 butyrate by the methylaspartate
 # pathway; lysine -> acetate + butyrate), weighted by the amino-acid make-up of a mixed Western
 # diet's protein (mol fraction of residues; assumed: rounded typical values of meat, dairy and
-# cereal proteins, glx = Glu + Gln 15-25 %, lys 5-8 %; glx = Glu + Gln, asx = Asp + Asn). The
+# cereal proteins: Glu + Gln 15-25 %, Lys 5-8 %; glx = Glu + Gln, asx = Asp + Asn). The
 # amino acids that reach the colon are taken to have the make-up of the protein eaten.
 AA_COMPOSITION = {"glx": 0.16, "asx": 0.09, "lys": 0.07, "his": 0.025, "ser": 0.065,
                   "thr": 0.05, "ala": 0.075, "gly": 0.075, "met": 0.02, "cys": 0.015}
