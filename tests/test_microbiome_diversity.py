@@ -223,6 +223,10 @@ def test_amino_acid_fermentation_gives_butyrate_as_measured():
 
     assert sum(AA_COMPOSITION.values()) < 1.0  # BCAA, aromatics, proline, arginine: "other"
     assert set(AA_SCFA) == set(AA_COMPOSITION)
+    carbon = {"glx": 5, "asx": 4, "lys": 6, "his": 6, "ser": 3, "thr": 4, "ala": 3, "gly": 2,
+              "met": 5, "cys": 3}
+    for aa, products in AA_SCFA.items():  # no SCFA carbon from nowhere
+        assert sum(m * {"ac": 2, "pr": 3, "bu": 4}[k] for k, m in products.items()) <= carbon[aa]
     ac, pr, bu = (CLOSTRIDIA_PROTEIN[k] for k in ("ac", "pr", "bu"))
     assert ac > bu > pr > 0
     assert 0.15 <= bu / (ac + pr + bu) <= 0.30

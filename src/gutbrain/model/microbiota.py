@@ -82,13 +82,13 @@ AA_SCFA = {  # mol SCFA per mol amino acid fermented
     "lys": {"ac": 1.0, "bu": 1.0}, "ser": {"ac": 0.5, "bu": 0.25},
     "asx": {"ac": 0.5, "pr": 0.5}, "thr": {"pr": 1.0},
     "ala": {"ac": 0.6, "pr": 0.2, "bu": 0.1}, "gly": {"ac": 1.0},
-    "met": {"pr": 0.5, "bu": 0.5}, "cys": {"ac": 0.5, "bu": 0.5},
+    "met": {"pr": 0.5, "bu": 0.5}, "cys": {"ac": 0.5, "bu": 0.25},  # cys as ser (pyruvate)
 }
 
 
 def _clostridia_protein() -> dict[str, float]:
     """Moles of product per mol amino-acid residue: the SCFA from AA_COMPOSITION x AA_SCFA
-    (Ac:Pr:Bu ~ 0.50 : 0.12 : 0.19, butyrate ~23 % of the SCFA), H2 and CO2 as before, and the
+    (Ac:Pr:Bu ~ 0.50 : 0.12 : 0.18, butyrate ~23 % of the SCFA), H2 and CO2 as before, and the
     rest of the formed mass (NH3, BCFA, phenols, indoles, amines) in "other", so that the formed
     mass per mol residue stays that of the earlier Stickland stoichiometry (96.3 g)."""
     scfa: dict[str, float] = {"ac": 0.0, "pr": 0.0, "bu": 0.0}
