@@ -271,6 +271,17 @@ def _fmt(x: float) -> str:
     return repr(round(x, 10))
 
 
+def printed_fractions(products: dict[str, float], substrate_mass: float) -> dict[str, float]:
+    """mass_fractions rounded as _fmt prints them, the largest taking the rounding remainder,
+    so that the printed fractions still sum to 1 and the generated code conserves mass to
+    floating-point precision (not only to the 1e-10 of the printed digits)."""
+    frac = {k: round(v, 10) for k, v in mass_fractions(products, substrate_mass).items()}
+    if frac:
+        big = max(frac, key=frac.get)
+        frac[big] = round(1.0 - sum(v for k, v in frac.items() if k != big), 10)
+    return frac
+
+
 PH_SCALE = 0.1875  # microPop's logistic scale: corner width 0.75 / 4, all ten of its groups
 
 
@@ -496,7 +507,7 @@ def _build() -> Module:
                 use = f"{_fmt(ac_per_g)}*{u}*acetate/(K_ac_boost + acetate)"
                 acetate_use.append(use)
                 formed = f"({formed} + {use})"
-            for pool, frac in mass_fractions(prods, sub_mass).items():
+            for pool, frac in printed_fractions(prods, sub_mass).items():
                 product_terms[pool].append(f"{_fmt(frac)}*{formed}")
 
     # lactate and H2 at quasi-steady state (cross-feeding)
@@ -520,7 +531,7 @@ def _build() -> Module:
                 use += "*acetate/(K_ac_boost + acetate)"
                 acetate_use.append(use)
                 formed = f"({formed} + {use})"
-            for pool, frac in mass_fractions(prods, MOLAR_MASS["lac"]).items():
+            for pool, frac in printed_fractions(prods, MOLAR_MASS["lac"]).items():
                 product_terms[pool].append(f"{_fmt(frac)}*{formed}")
     asg.append(Assignment("P_h2", " + ".join(product_terms["h2"]), "g/L/d",
                           "H2 (+ formate) production"))
