@@ -207,3 +207,45 @@ def test_cohorts_refuse_the_germ_free_preset():
     sc = parse_scenario({"name": "gf", "days": 10, "person": "germ_free"})
     with pytest.raises(InputError, match="germ_free"):
         check_cohort_options(sc, 10, 1.0, ("shannon",))
+
+
+def test_amino_acid_fermentation_gives_butyrate_as_measured():
+    """Clostridial amino-acid fermentation, built amino acid by amino acid (Smith & Macfarlane
+    1997): acetate first, butyrate second (glutamate, lysine), butyrate 15-30 % of its SCFA;
+    the fermented amino acids are a part of the protein and the formed mass is unchanged."""
+    from gutbrain.model.microbiota import (
+        AA_COMPOSITION,
+        AA_SCFA,
+        CLOSTRIDIA_PROTEIN,
+        MOLAR_MASS,
+        mass_fractions,
+    )
+
+    assert sum(AA_COMPOSITION.values()) < 1.0  # BCAA, aromatics, proline, arginine: "other"
+    assert set(AA_SCFA) == set(AA_COMPOSITION)
+    carbon = {"glx": 5, "asx": 4, "lys": 6, "his": 6, "ser": 3, "thr": 4, "ala": 3, "gly": 2,
+              "met": 5, "cys": 3}
+    for aa, products in AA_SCFA.items():  # no SCFA carbon from nowhere
+        assert sum(m * {"ac": 2, "pr": 3, "bu": 4}[k] for k, m in products.items()) <= carbon[aa]
+    ac, pr, bu = (CLOSTRIDIA_PROTEIN[k] for k in ("ac", "pr", "bu"))
+    assert ac > bu > pr > 0
+    assert 0.15 <= bu / (ac + pr + bu) <= 0.30
+    formed = sum(m * MOLAR_MASS[k] for k, m in CLOSTRIDIA_PROTEIN.items())
+    assert formed == pytest.approx(96.32, abs=0.05) and CLOSTRIDIA_PROTEIN["other"] > 0
+    frac = mass_fractions(CLOSTRIDIA_PROTEIN, MOLAR_MASS["protein"])
+    assert sum(frac.values()) == pytest.approx(1.0)
+
+
+def test_low_fibre_diet_keeps_butyrate_a_tenth_of_scfa():
+    """Animal-based diet (David 2014): little carbohydrate reaches the colon, yet amino acids
+    keep butyrate at >= 10 % of SCFA (Cummings 1987; issue #13), and more protein means more
+    butyrate from the proteolytic spore-formers."""
+    def share(diet):
+        ds = simulate({"name": "d", "days": 2, "diet": diet}, every_hours=24.0)
+        tot = at(ds, "acetate", 2) + at(ds, "propionate", 2) + at(ds, "butyrate", 2)
+        return at(ds, "butyrate", 2) / tot, at(ds, "butyrate", 2)
+
+    s_animal, bu_animal = share("animal_based")
+    assert s_animal >= 0.10
+    _, bu_less_protein = share({"base": "animal_based", "protein_g": 60})
+    assert bu_animal > 1.2 * bu_less_protein

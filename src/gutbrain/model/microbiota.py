@@ -63,9 +63,45 @@ class Guild:
 BACTEROIDES_PROTEIN = {"ac": 2 / 6, "pr": 1 / 6, "succ": 1 / 6, "h2": 2 / 6, "co2": 1 / 6,
                        "other": 7 / 6}
 
-# amino-acid fermentation by clostridia (Stickland): mostly acetate, some butyrate, BCFA and
-# NH3 in "other" (Smith & Macfarlane 1997 Appl Environ Microbiol 63:1212)
-CLOSTRIDIA_PROTEIN = {"ac": 3 / 6, "bu": 0.5 / 6, "h2": 2 / 6, "co2": 1 / 6, "other": 7 / 6}
+# amino-acid fermentation by clostridia, built amino acid by amino acid (issue #13): the SCFA
+# each amino acid gives in slurries of human faecal bacteria (Smith & Macfarlane 1997 Anaerobe
+# 3:327: glutamate, lysine, histidine -> acetate + butyrate; serine -> acetate + butyrate;
+# aspartate -> acetate + propionate; threonine -> propionate; methionine -> propionate +
+# butyrate; alanine -> acetate, propionate, butyrate; glycine -> acetate; branched-chain and
+# aromatic amino acids, proline and arginine -> BCFA, phenols, indoles, ornithine: "other"), with
+# the moles of the clostridial pathways (Barker 1981 Annu Rev Biochem 50:23; Buckel 2001 Appl
+# Microbiol Biotechnol 57:263: 5 glutamate -> 6 acetate + 2 butyrate by the methylaspartate
+# pathway; lysine -> acetate + butyrate), weighted by the amino-acid make-up of a mixed Western
+# diet's protein (mol fraction of residues; assumed: rounded typical values of meat, dairy and
+# cereal proteins: Glu + Gln 15-25 %, Lys 5-8 %; glx = Glu + Gln, asx = Asp + Asn). The
+# amino acids that reach the colon are taken to have the make-up of the protein eaten.
+AA_COMPOSITION = {"glx": 0.16, "asx": 0.09, "lys": 0.07, "his": 0.025, "ser": 0.065,
+                  "thr": 0.05, "ala": 0.075, "gly": 0.075, "met": 0.02, "cys": 0.015}
+AA_SCFA = {  # mol SCFA per mol amino acid fermented
+    "glx": {"ac": 1.2, "bu": 0.4}, "his": {"ac": 1.2, "bu": 0.4},  # via glutamate
+    "lys": {"ac": 1.0, "bu": 1.0}, "ser": {"ac": 0.5, "bu": 0.25},
+    "asx": {"ac": 0.5, "pr": 0.5}, "thr": {"pr": 1.0},
+    "ala": {"ac": 0.6, "pr": 0.2, "bu": 0.1}, "gly": {"ac": 1.0},
+    "met": {"pr": 0.5, "bu": 0.5}, "cys": {"ac": 0.5, "bu": 0.25},  # cys as ser (pyruvate)
+}
+
+
+def _clostridia_protein() -> dict[str, float]:
+    """Moles of product per mol amino-acid residue: the SCFA from AA_COMPOSITION x AA_SCFA
+    (Ac:Pr:Bu ~ 0.50 : 0.12 : 0.18, butyrate ~23 % of the SCFA), H2 and CO2 as before, and the
+    rest of the formed mass (NH3, BCFA, phenols, indoles, amines) in "other", so that the formed
+    mass per mol residue stays that of the earlier Stickland stoichiometry (96.3 g)."""
+    scfa: dict[str, float] = {"ac": 0.0, "pr": 0.0, "bu": 0.0}
+    for aa, frac in AA_COMPOSITION.items():
+        for acid, mol in AA_SCFA[aa].items():
+            scfa[acid] += frac * mol
+    out = {**scfa, "h2": 2 / 6, "co2": 1 / 6}
+    formed = sum(m * MOLAR_MASS[k] for k, m in out.items())
+    out["other"] = (96.32333 - formed) / MOLAR_MASS["other"]
+    return out
+
+
+CLOSTRIDIA_PROTEIN = _clostridia_protein()
 
 GUILDS: tuple[Guild, ...] = (
     Guild("bacteroides", "Bacteroides, Prevotella, Alistipes",
@@ -233,6 +269,17 @@ def mass_fractions(products: dict[str, float], substrate_mass: float) -> dict[st
 
 def _fmt(x: float) -> str:
     return repr(round(x, 10))
+
+
+def printed_fractions(products: dict[str, float], substrate_mass: float) -> dict[str, float]:
+    """mass_fractions rounded as _fmt prints them, the largest taking the rounding remainder,
+    so that the printed fractions still sum to 1 and the generated code conserves mass to
+    floating-point precision (not only to the 1e-10 of the printed digits)."""
+    frac = {k: round(v, 10) for k, v in mass_fractions(products, substrate_mass).items()}
+    if frac:
+        big = max(frac, key=frac.get)
+        frac[big] = round(1.0 - sum(v for k, v in frac.items() if k != big), 10)
+    return frac
 
 
 PH_SCALE = 0.1875  # microPop's logistic scale: corner width 0.75 / 4, all ten of its groups
@@ -460,7 +507,7 @@ def _build() -> Module:
                 use = f"{_fmt(ac_per_g)}*{u}*acetate/(K_ac_boost + acetate)"
                 acetate_use.append(use)
                 formed = f"({formed} + {use})"
-            for pool, frac in mass_fractions(prods, sub_mass).items():
+            for pool, frac in printed_fractions(prods, sub_mass).items():
                 product_terms[pool].append(f"{_fmt(frac)}*{formed}")
 
     # lactate and H2 at quasi-steady state (cross-feeding)
@@ -484,7 +531,7 @@ def _build() -> Module:
                 use += "*acetate/(K_ac_boost + acetate)"
                 acetate_use.append(use)
                 formed = f"({formed} + {use})"
-            for pool, frac in mass_fractions(prods, MOLAR_MASS["lac"]).items():
+            for pool, frac in printed_fractions(prods, MOLAR_MASS["lac"]).items():
                 product_terms[pool].append(f"{_fmt(frac)}*{formed}")
     asg.append(Assignment("P_h2", " + ".join(product_terms["h2"]), "g/L/d",
                           "H2 (+ formate) production"))
