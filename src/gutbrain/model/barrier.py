@@ -52,7 +52,7 @@ parameters = (
               "colonocyte butyrate", 0.5, 5.0, "maximal barrier support from butyrate"),
     Parameter("barrier_wear", 0.1, "1", "assumed: baseline wear (shear, bile, turnover)",
               0.01, 1.0, "damage present in every gut"),
-    Parameter("k_translocation", 2.0, "ng/kg/d per g/L", "calibrated: baseline endotoxin "
+    Parameter("k_translocation", 2.0, "ng/kg/d per g/L", "set so that baseline endotoxin "
               "adds ~1 pg/mL IL-6 (healthy IL-6 ~1.5 pg/mL; Cani 2007)", 0.0, 20.0,
               "LPS translocation per unit Gram-negative load at full permeability"),
     Parameter("fat_lps_gain", 0.01, "1/(g/d)", "high-fat diet raises plasma LPS 2-3x via "

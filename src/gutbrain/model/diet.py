@@ -46,7 +46,7 @@ parameters = (
     Parameter("mucin_g", 5.0, "g/d", KETTLE + " (mucin 5 g/d)", 1.0, 10.0,
               "host mucin secretion into the lumen"),
     Parameter("fv_antiinflam", 0.02, "1/serving", "fruit/veg intake lowers CRP and TNF "
-              "(Hosseini 2018 Nutr Res meta-analysis); calibrated to ~10% at 5 servings", 0.0,
+              "(Hosseini 2018 Nutr Res meta-analysis); set to ~10% at 5 servings", 0.0,
               0.05, "fractional lowering of innate cytokine production per daily serving"),
     Parameter("ff_antiinflam", 0.06, "d/serving", "calibrated: clinical.fermented.il6-down, "
               "clinical.fermented.crp-down (Wastyk et al. 2021 Cell 184:4137: 19 inflammatory "
