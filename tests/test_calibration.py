@@ -134,3 +134,34 @@ def test_provenance_record_matches_the_model_and_shows_sensitivity():
         if not named:  # an unidentified value may not be presented as calibrated
             assert "calibrated" not in spec.parameter(name).source
             assert UNCONSTRAINED in spec.parameter(name).source
+
+
+def _uncertainty_module():
+    name = "gutbrain_calibration_uncertainty"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "uncertainty.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_run_files_of_another_model_are_not_resumed(tmp_path, capsys):
+    """calibration/uncertainty.py resumes its runs only when they belong to this model: a
+    regeneration after a model change must not feed the old model's runs to the emulator."""
+    unc = _uncertainty_module()
+    runs = tmp_path / "runs.csv"
+    runs.write_text("wave,index\nwave1,0\n", encoding="utf-8")
+    unc.claim_runs(runs, "model-a")  # an unkeyed file (older script) is not trusted
+    assert not runs.exists() and "starting afresh" in capsys.readouterr().out
+    runs.write_text("wave,index\nwave1,0\n", encoding="utf-8")
+    unc.claim_runs(runs, "model-a")  # same model: resumed
+    assert runs.exists()
+    unc.claim_runs(runs, "model-b")  # another model (or a re-fitted default): removed
+    assert not runs.exists()
+    assert (tmp_path / "runs.key").read_text(encoding="utf-8").strip() == "model-b"
+    # the key covers every default value, not only the structure (digest)
+    key = unc.model_key()
+    assert len(key) == 16 and key == unc.model_key()
