@@ -23,16 +23,20 @@ ROOT = Path(__file__).resolve().parents[1] / "calibration"
 RECORDS = sorted((ROOT / "results").glob("*.json"))
 
 
-def _fit_module():
-    name = "gutbrain_calibration_fit"
+def _script(name: str, file: str):
+    """A calibration script loaded as a module (they are scripts, not a package)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "fit.py")
+    spec = importlib.util.spec_from_file_location(name, ROOT / file)
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     sys.modules[name] = module  # dataclasses look their module up while the file executes
     spec.loader.exec_module(module)
     return module
+
+
+def _fit_module():
+    return _script("gutbrain_calibration_fit", "fit.py")
 
 
 def _target(window) -> Target:
@@ -137,15 +141,7 @@ def test_provenance_record_matches_the_model_and_shows_sensitivity():
 
 
 def _uncertainty_module():
-    name = "gutbrain_calibration_uncertainty"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "uncertainty.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return _script("gutbrain_calibration_uncertainty", "uncertainty.py")
 
 
 def test_run_files_of_another_model_are_not_resumed(tmp_path, capsys):
