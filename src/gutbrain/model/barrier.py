@@ -56,7 +56,7 @@ parameters = (
               "adds ~1 pg/mL IL-6 (healthy IL-6 ~1.5 pg/mL; Cani 2007)", 0.0, 20.0,
               "LPS translocation per unit Gram-negative load at full permeability"),
     Parameter("fat_lps_gain", 0.01, "1/(g/d)", "high-fat diet raises plasma LPS 2-3x via "
-              "chylomicrons (Cani 2007 Diabetes 56:1761); calibrated", 0.0, 0.05,
+              "chylomicrons (Cani 2007 Diabetes 56:1761); assumed", 0.0, 0.05,
               "relative increase of LPS absorption per g/d dietary fat"),
     Parameter("lps_potency_commensal", 0.05, "1", "Bacteroides lipid A is far less "
               "TLR4-active than E. coli's (Vatanen 2016 Cell 165:842); assumed", 0.0, 0.5,
