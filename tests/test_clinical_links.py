@@ -53,7 +53,8 @@ def test_background_events_reach_each_person_as_life_event_boluses():
         sc = trial_mod._arm_scenario(spec, "a")
         scheds = [build_schedule(model, sc, p, state=y)
                   for p, y in zip(pop.params, pop.state, strict=True)]
-        out[on] = trial_mod._person_segments(model, spec, scheds, persons, seed=5)
+        out[on] = trial_mod._person_segments(model, spec, scheds, persons, seed=5,
+                                             mood_z=np.zeros(6))
     grid_off, _, b_off = out[False]
     grid, _, b_on = out[True]
     assert not b_off[..., i_event].any()

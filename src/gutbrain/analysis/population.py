@@ -63,11 +63,13 @@ class Trait:
 
 
 GENERAL_TRAITS: tuple[Trait, ...] = (
-    Trait("vulnerability", "normal", -0.42, 0.55, -3.0, 4.0,
+    Trait("vulnerability", "normal", -0.55, 0.45, -3.0, 4.0,
           "calibrated: general-population PHQ-9 mean ~3, SD ~3.5, 4-7% >= 10 (Kocalevent 2013; "
-          "target clinical.population.phq9-mean: 3.23, SD 3.64 in 1200 persons)"),
-    Trait("anxiety_trait", "normal", -0.4, 0.7, -3.0, 4.0,
-          "calibrated: GAD-7 mean ~3, ~5% >= 10 (Löwe 2008)"),
+          "targets clinical.population.phq9-mean and -sd), with the weekly residual affect "
+          "(MOOD_FLUCTUATION) carrying part of the spread (mean -0.42, SD 0.55 before it)"),
+    Trait("anxiety_trait", "normal", -0.55, 0.7, -3.0, 4.0,
+          "calibrated: GAD-7 mean ~3, ~5% >= 10 (Löwe 2008), with the weekly residual affect "
+          "(mean -0.4 before it)"),
     Trait("stress_sensitivity", "lognormal", 1.0, 0.3, 0.2, 3.0,
           "between-person spread of stress appraisal (calibrated, CV ~30%)"),
     Trait("stress_level", "beta", 1.5, 10.0, 0.0, 1.0,
@@ -156,6 +158,36 @@ def stream_value(name: str) -> float:
     return next(p.value for p in LIFE_EVENT_STREAM if p.name == name)
 
 
+# Residual week-to-week affect (the model input mood_fluctuation): in trials each person's
+# expressed symptoms carry a weekly AR(1) on the logit scale, started at screening from its
+# stationary distribution, so that the screening visit and the run share one process.
+MOOD_FLUCTUATION = (
+    StreamParameter("sd", 0.8, "logit", 0.0, 2.0,
+                    "calibrated: 6-week test-retest correlation of recorded PHQ-9 in the "
+                    "general population (target clinical.population.phq9-retest-6wk; Radloff "
+                    "1977: CES-D 0.51 at 2 weeks, 0.67 at 4, 0.59 at 6 and 8): 0.61; 0.7 gave "
+                    "0.65, 0.9 0.56"),
+    StreamParameter("rho", 0.2, "1/week", 0.0, 0.9,
+                    "assumed: Radloff's correlations do not fall from 2 to 8 weeks, so the "
+                    "fluctuating part is nearly forgotten within 2 weeks (rho^2 = 0.04)"),
+)
+
+
+def mood_value(name: str) -> float:
+    return next(p.value for p in MOOD_FLUCTUATION if p.name == name)
+
+
+def weekly_mood(z0: float, n_weeks: int, rng: np.random.Generator) -> np.ndarray:
+    """One person's weekly residual affect (logit) from the screening draw z0 (standard
+    normal score of week 0): an AR(1) in stationary state, scaled by MOOD_FLUCTUATION sd."""
+    rho = mood_value("rho")
+    z = np.empty(n_weeks)
+    z[0] = z0
+    for w in range(1, n_weeks):
+        z[w] = rho * z[w - 1] + np.sqrt(1 - rho**2) * rng.standard_normal()
+    return mood_value("sd") * z
+
+
 def background_life_events(days: float, rng: np.random.Generator
                            ) -> tuple[np.ndarray, np.ndarray]:
     """One person's background life events over [0, days): (whole days, severities), drawn
@@ -235,6 +267,9 @@ def sample_traits(preset: str, n: int, rng: np.random.Generator) -> pd.DataFrame
     for i, t in enumerate(GENERAL_TRAITS):
         cols[t.param] = t.ppf(stats.norm.cdf(z[:, i] + spec.shift.get(t.param, 0.0)))
     df = pd.DataFrame(cols)
+    # the standard normal score of the residual affect in the screening week (not a model
+    # parameter: trials continue its weekly process from it, see weekly_mood)
+    df["mood_z"] = rng.spawn(1)[0].standard_normal(n)
     if spec.life_event:
         lo, hi = spec.life_event
         df["life_event"] = rng.uniform(lo, hi, n)
@@ -243,11 +278,14 @@ def sample_traits(preset: str, n: int, rng: np.random.Generator) -> pd.DataFrame
     return df
 
 
+NOT_PARAMETERS = ("life_event", "mood_z")  # trait columns that are not model parameters
+
+
 def _params(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
             fixed: dict[str, float] | None = None) -> np.ndarray:
     P = np.repeat(base[None, :], len(traits), axis=0)
     for col in traits.columns:
-        if col == "life_event":
+        if col in NOT_PARAMETERS:
             continue
         P[:, model.param_index(col)] = traits[col].to_numpy()
     for name, value in (fixed or {}).items():  # overrides win over sampled traits
@@ -301,8 +339,11 @@ def _screen(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
         reasons = [r if r != "ok" else (f"life-event history: {m}" if m != "ok" else m)
                    for r, m in zip(reasons, hist.messages(model), strict=True)]
     obs = np.zeros((len(traits), len(model.observable_ids)))
+    P_week = P.copy()  # the screening week's residual affect acts on the reported scores
+    P_week[:, model.param_index("mood_fluctuation")] += (mood_value("sd")
+                                                         * traits["mood_z"].to_numpy())
     for k in range(len(traits)):
-        model.module.observe(0.0, y[k], P[k], obs[k])
+        model.module.observe(0.0, y[k], P_week[k], obs[k])
         found = implausible(model, np.zeros(1), obs[k][None]) if reasons[k] == "ok" else None
         if found:
             j = found[1]

@@ -25,10 +25,12 @@ from gutbrain.analysis.population import (
     COHORT_RTOL,
     LIFE_EVENT_STREAM,
     MEASUREMENT_SD,
+    MOOD_FLUCTUATION,
     Population,
     background_life_events,
     cohort_tolerances,
     population,
+    weekly_mood,
 )
 from gutbrain.analysis.trial_spec import OUTCOMES, TrialSpec
 from gutbrain.compile.build import compile_model
@@ -114,10 +116,12 @@ def _weekly_stress(n_weeks: int, rng: np.random.Generator) -> np.ndarray:
     return np.exp(STRESS_SD * z - 0.5 * STRESS_SD**2)
 
 
-def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: int):
+def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: int,
+                     mood_z: np.ndarray):
     """A grid shared by the chunk (schedule cuts, weekly cuts, randomisation, background
-    life events) with each person's parameters: their schedule, weekly stress, and trial care
-    from randomisation; and their boluses (scheduled, and background life events when the
+    life events) with each person's parameters: their schedule, weekly stress, weekly residual
+    affect (continued from its screening draw ``mood_z``), and trial care from randomisation;
+    and their boluses (scheduled, and background life events when the
     spec asks for them, from day 0 of the run-in)."""
     end = spec.run_in_days + spec.days
     events = [background_life_events(end, np.random.default_rng([seed, int(person), 4]))
@@ -130,6 +134,7 @@ def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: 
     weeks = (mids // WEEK).astype(int)
     i_care = model.param_index("care_support")
     i_stress = model.param_index("stress_level")
+    i_mood = model.param_index("mood_fluctuation")
     P = np.empty((len(scheds), len(mids), scheds[0].params.shape[1]))
     B = np.zeros((len(scheds), len(mids), model.n_states))
     for k, (sch, person) in enumerate(zip(scheds, persons, strict=True)):
@@ -143,18 +148,26 @@ def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: 
         factor = _weekly_stress(int(weeks.max()) + 1,
                                 np.random.default_rng([seed, int(person), 2]))
         P[k, :, i_stress] = np.clip(P[k, :, i_stress] * factor[weeks], 0.0, 1.0)
+        mood = weekly_mood(float(mood_z[k]), int(weeks.max()) + 1,
+                           np.random.default_rng([seed, int(person), 5]))
+        P[k, :, i_mood] += mood[weeks]
         P[k, mids >= spec.run_in_days, i_care] = 1.0
     return grid, P, B
 
 
 def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.ndarray,
-                   state: np.ndarray, seed: int) -> pd.DataFrame:
-    """Simulate a chunk of persons in one arm; return one row per person with outcomes."""
+                   state: np.ndarray, seed: int, mood_z: np.ndarray | None = None
+                   ) -> pd.DataFrame:
+    """Simulate a chunk of persons in one arm; return one row per person with outcomes.
+    ``mood_z``: each person's residual-affect score at screening (Population.traits; None:
+    0, the process's mean)."""
     model = compile_model()
     sc = _arm_scenario(spec, arm)
     # each person's burned-in state is what an autologous FMT banks
     scheds = [build_schedule(model, sc, p, state=y) for p, y in zip(params, state, strict=True)]
-    bounds, P, B = _person_segments(model, spec, scheds, persons, seed)
+    if mood_z is None:
+        mood_z = np.zeros(len(persons))
+    bounds, P, B = _person_segments(model, spec, scheds, persons, seed, mood_z)
     wake = float(params[0, model.param_index("wake_time")])
     t, idx = _times(spec, wake)
     sol = integrate_batch(model, bounds, P, B, state, t, cohort_tolerances())
@@ -317,17 +330,19 @@ def _chunk_tasks(spec: TrialSpec, pop: Population) -> list[tuple[str, str, np.nd
 
 
 def _chunk(spec_json: str, arm: str, persons: np.ndarray, params: np.ndarray,
-           state: np.ndarray, seed: int) -> pd.DataFrame:
+           state: np.ndarray, seed: int, mood_z: np.ndarray) -> pd.DataFrame:
     """Picklable chunk function (the spec travels as JSON to dask workers)."""
     return simulate_chunk(TrialSpec.model_validate_json(spec_json), arm, persons, params,
-                          state, seed)
+                          state, seed, mood_z)
 
 
 def trial_digest(spec: TrialSpec) -> str:
     """What a trial's chunks depend on: the whole spec (population, seed, arms, outcomes,
     parameters), the tolerance, the model and engine (analysis.chunks.run_digest)."""
     return run_digest({"kind": "trial", "spec": spec.model_dump(mode="json", by_alias=True),
-                       "rtol": COHORT_RTOL, "norm": COHORT_NORM, "chunk": CHUNK})
+                       "rtol": COHORT_RTOL, "norm": COHORT_NORM, "chunk": CHUNK,
+                       "mood": {p.name: p.value for p in MOOD_FLUCTUATION},
+                       "stress": [STRESS_SD, STRESS_RHO]})
 
 
 def run_persons(spec: TrialSpec, pop: Population, out: Path | None = None,
@@ -335,8 +350,9 @@ def run_persons(spec: TrialSpec, pop: Population, out: Path | None = None,
                 progress=None, overwrite: bool = False) -> pd.DataFrame:
     """Simulate every arm; this run's chunks already in ``out/chunks`` are reused (resume)."""
     spec_json = spec.model_dump_json(by_alias=True)
+    mood_z = pop.traits["mood_z"].to_numpy()
     tasks = [(key, (spec_json, arm, persons, pop.params[persons], pop.state[persons],
-                    spec.population.seed))
+                    spec.population.seed, mood_z[persons]))
              for key, arm, persons in _chunk_tasks(spec, pop)]
     frames = run_chunks(_chunk, tasks, out, workers, scheduler, progress,
                         digest=trial_digest(spec) if out else None, what="trial",
@@ -544,6 +560,7 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
     result["design"] = {"days": spec.days, "run_in_days": spec.run_in_days,
                         "diet": spec.diet, "rtol": COHORT_RTOL, "error_norm": COHORT_NORM,
                         "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD,
+                        "mood_fluctuation": {p.name: p.value for p in MOOD_FLUCTUATION},
                         "biomarker_cv": BIOMARKER_CV, "parameters": spec.parameters,
                         "background_life_events": (
                             {p.name: p.value for p in LIFE_EVENT_STREAM}

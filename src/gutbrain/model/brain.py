@@ -21,7 +21,10 @@ function of their drivers (neuroinflammation, brain serotonin, BDNF-like plastic
 visceral signal, cortisol). Depression has a self-reinforcing term (rumination) that makes
 episodes outlast their triggers. A fast sickness-behaviour state follows circulating IL-6 with a
 lag of hours (Reichenberg 2001; Eisenberger 2010) and adds transient low mood and anxiety:
-PHQ-9 = 27 × (depression + (1 - depression) × s_dep × sickness), GAD-7 likewise.
+PHQ-9 = 27 × (d + (1 - d) × s_dep × sickness), GAD-7 likewise, where d is the slow depressive
+state with the week's residual affect (``mood_fluctuation``, an input that trials draw per
+person) added on the logit scale: self-reported symptoms move from week to week far more than a
+slow state allows (general-population test-retest r 0.51-0.67 over 2-8 weeks, Radloff 1977).
 
 ``neurodegeneration_risk`` is an all-cause dementia hazard relative to a matched reference
 (same age and sex, not depressed, IL-6 at the healthy reference, a Western diet): the product
@@ -62,8 +65,12 @@ parameters = (
               "runs of a Morris design over every parameter); 1e-6 of the default weights "
               "moves the signal by < 1e-5", 1e-9, 1e-3,
               "weight of the healthy reference in the afferent gut-state signal"),
-    Parameter("w_aff_lacto", 0.3, "1", "Lactobacillus/Bifidobacterium act via the vagus "
-              "(Bravo 2011; Bercik 2011); calibrated", 0.0, 1.0,
+    Parameter("w_aff_lacto", 0.7, "1", "Lactobacillus/Bifidobacterium act via the vagus "
+              "(Bravo 2011; Bercik 2011); calibrated: the probiotic targets (clinical.probiotic."
+              "*: depressed g -0.42, mixed cohorts -0.13; 0.6 put the mixed cohort at its edge, "
+              "0.8 the anxiety g beyond its window), with trial scores carrying the weekly "
+              "residual affect (0.3 before it, when within-person noise was a third of the "
+              "measured)", 0.0, 1.0,
               "maximal afferent signal added by transient lactic-acid bacteria"),
     Parameter("K_lab_vagal", 0.008, "g/L", "calibrated: a 1e10 CFU/d probiotic gives about "
               "half-maximal signal (luminal ~7e-3 g/L at probiotic_survival 0.8); probiotic vs "
@@ -102,9 +109,11 @@ parameters = (
               0.0, 2.0, "plasticity loss per unit excess cortisol"),
     Parameter("p_inflam", 0.3, "1", "calibrated", 0.0, 2.0,
               "plasticity loss per unit neuroinflammation"),
-    Parameter("p_exercise", 0.1, "1", "exercise raises resting BDNF, g 0.27 (Szuhany 2015 J "
-              "Psychiatr Res); calibrated: +150 min/week in depression gives g 1.1 (target "
-              "clinical.exercise.depression, Cooney 2013; 0.2 gave 1.9)", 0.0, 1.0,
+    Parameter("p_exercise", 0.3, "1", "exercise raises resting BDNF, g 0.27 (Szuhany 2015 J "
+              "Psychiatr Res); calibrated: +150 min/week in depression gives g 0.95 (target "
+              "clinical.exercise.depression, window 0.4-1.43 from Cooney 2013 and Schuch 2016; "
+              "0.15 gave 0.51, 0.2 0.68) with trial scores carrying the weekly residual affect "
+              "(0.1 before it, when within-person noise was a third of the measured)", 0.0, 1.0,
               "plasticity gain at 150 min/week"),
     Parameter("p_5ht", 0.3, "1", "serotonin supports plasticity (assumed)", 0.0, 2.0,
               "plasticity gain per unit brain 5-HT"),
@@ -112,13 +121,20 @@ parameters = (
     Parameter("k_depression", 1 / 21, "1/d", "depressive symptoms change over weeks "
               "(placebo/antidepressant trajectories, Furukawa 2016)", 0.01, 0.3,
               "depression relaxation rate"),
+    Parameter("mood_fluctuation", 0.0, "logit", "scenario input: residual week-to-week affect "
+              "(sleep, illness, social contact, weather: what the modelled drivers do not carry); "
+              "trials draw it per person as a weekly AR(1) (analysis/population.py "
+              "MOOD_FLUCTUATION), sized by the 2-8-week test-retest correlations of "
+              "self-reported depressive symptoms in the general population (Radloff 1977: "
+              "0.51-0.67); 0 = none", -8.0, 8.0,
+              "shift of the logit of expressed depressive and anxious symptoms", "input"),
     Parameter("k_anxiety", 1 / 10, "1/d", "anxiety symptoms change faster (assumed)", 0.02,
               0.5, "anxiety relaxation rate"),
     Parameter("vulnerability", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's depression vulnerability (shifts the set point)", "trait"),
     Parameter("anxiety_trait", 0.0, "1", "trait; 0 = average person", -3.0, 4.0,
               "person's trait anxiety", "trait"),
-    Parameter("d0", -2.29, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("d0", -2.05, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy PHQ-9 ~3 (Kocalevent "
               "2013)", -5.0, 0.0,
               "depression set point"),
@@ -133,7 +149,7 @@ parameters = (
               "depression drive per unit loss of vagal afferent signal"),
     Parameter("d_self", 2.0, "1", "calibrated: rumination sustains episodes (< 4 keeps one "
               "stable state)", 0.0, 3.9, "self-reinforcement of depression"),
-    Parameter("x0", -2.18, "1", "calibrated: brain.population.healthy-phq9, brain.population."
+    Parameter("x0", -2.13, "1", "calibrated: brain.population.healthy-phq9, brain.population."
               "healthy-gad7 (calibration/fit.py mood_set_points): healthy GAD-7 ~3 (Löwe 2008)",
               -5.0, 0.0,
               "anxiety set point"),
@@ -141,9 +157,10 @@ parameters = (
               3.0, "anxiety drive per unit cortisol"),
     Parameter("x_stress", 2.0, "1", "calibrated", 0.0, 6.0,
               "anxiety drive per unit perceived stress"),
-    Parameter("x_vagal", 1.3, "1", "vagal/GABAergic tone is anxiolytic (Bravo 2011); "
-              "calibrated: probiotic anxiety g -0.19 in 1200 persons (target clinical.probiotic."
-              "anxiety-depressed, Liu 2019 d -0.10)", 0.0, 5.0,
+    Parameter("x_vagal", 1.1, "1", "vagal/GABAergic tone is anxiolytic (Bravo 2011); "
+              "calibrated with w_aff_lacto: probiotic anxiety g -0.18 in 1200 persons (target "
+              "clinical.probiotic.anxiety-depressed, Liu 2019 d -0.10; 1.3 before the weekly "
+              "residual affect)", 0.0, 5.0,
               "anxiety drive per unit loss of vagal afferent signal"),
     Parameter("x_inflam", 0.5, "1", "assumed", 0.0, 3.0,
               "anxiety drive per unit neuroinflammation"),
@@ -234,6 +251,16 @@ assignments = (
                "x0 + anxiety_trait + x_cort*(cort_rel - 1) + x_stress*stress_total"
                " + x_vagal*(1 - visceral_central) + x_inflam*(neuroinflammation - 1)"
                " + x_depression*depression", "1", "logit of the anxiety set point"),
+    Assignment("depression_expressed",
+               "depression*exp(mood_fluctuation)/(1 - depression"
+               " + depression*exp(mood_fluctuation))", "1",
+               "depressive symptoms as reported over the past two weeks: the slow depressive "
+               "state with the week's residual affect added on the logit scale (= depression "
+               "when mood_fluctuation = 0)"),
+    Assignment("anxiety_expressed",
+               "anxiety*exp(mood_fluctuation)/(1 - anxiety + anxiety*exp(mood_fluctuation))",
+               "1", "anxious symptoms as reported: the slow anxiety state with the week's "
+               "residual affect (= anxiety when mood_fluctuation = 0)"),
     Assignment("mdd_probability", "1/(1 + exp(-(27*depression - 10)/1.5))", "1",
                "probability that the latent PHQ-9 is in the depressive-episode range "
                "(>= 10: sensitivity and specificity 0.88, Kroenke 2001)"),
@@ -267,10 +294,12 @@ species = (
 )
 
 observables = (
-    Observable("phq9", "27*(depression + (1 - depression)*s_dep*sickness)", "score 0-27",
-               "PHQ-9 depression score (slow depressive state plus transient sickness mood)"),
-    Observable("gad7", "21*(anxiety + (1 - anxiety)*s_anx*sickness)", "score 0-21",
-               "GAD-7 anxiety score (slow anxiety state plus transient sickness anxiety)"),
+    Observable("phq9", "27*(depression_expressed + (1 - depression_expressed)*s_dep*sickness)",
+               "score 0-27", "PHQ-9 depression score (slow depressive state with the week's "
+               "residual affect, plus transient sickness mood)"),
+    Observable("gad7", "21*(anxiety_expressed + (1 - anxiety_expressed)*s_anx*sickness)",
+               "score 0-21", "GAD-7 anxiety score (slow anxiety state with the week's residual "
+               "affect, plus transient sickness anxiety)"),
     Observable("sickness_behaviour", "sickness", "1 (0-1)",
                "acute cytokine-driven sickness behaviour (hours)"),
     Observable("vagal_tone", "vagal_tone", "1", "efferent vagal tone (1 = typical adult)"),

@@ -1,0 +1,97 @@
+"""Issue #14 item 6: residual week-to-week affect (the mood_fluctuation input) in the reported
+PHQ-9/GAD-7, and its weekly process in populations and trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gutbrain.analysis import trial as trial_mod
+from gutbrain.analysis.population import (
+    MOOD_FLUCTUATION,
+    mood_value,
+    population,
+    weekly_mood,
+)
+from gutbrain.analysis.trial_spec import parse_trial
+from gutbrain.compile.build import compile_model
+from gutbrain.engine.single import steady_state
+from gutbrain.scenario.schedule import build_schedule
+
+
+def _observe(model, y, p):
+    out = np.zeros(len(model.observable_ids))
+    model.module.observe(0.0, y, p, out)
+    return {o: out[i] for i, o in enumerate(model.observable_ids)}
+
+
+def test_parameters_have_units_ranges_and_sources():
+    for p in MOOD_FLUCTUATION:
+        assert p.unit and p.source.strip() and p.low <= p.value <= p.high, p
+    assert mood_value("sd") > 0, "the residual affect is switched off"
+
+
+def test_fluctuation_shifts_the_reported_scores_on_the_logit_scale():
+    model = compile_model()
+    p = model.default_parameters()
+    y = steady_state(model, p)
+    i = model.param_index("mood_fluctuation")
+    base = _observe(model, y, p)
+    dep, anx = y[model.state_index("depression")], y[model.state_index("anxiety")]
+    sick, s_dep = y[model.state_index("sickness")], p[model.param_index("s_dep")]
+    # no fluctuation: the slow states as before (no sickness at rest)
+    assert base["phq9"] == pytest.approx(27 * dep, rel=1e-3)
+    assert base["gad7"] == pytest.approx(21 * anx, rel=1e-3)
+    scores = []
+    for f in (-3.0, -1.0, 1.0, 3.0):
+        p[i] = f
+        o = _observe(model, y, p)
+        dx = 1 / (1 + np.exp(-(np.log(dep / (1 - dep)) + f)))
+        assert o["phq9"] == pytest.approx(27 * (dx + (1 - dx) * s_dep * sick), rel=1e-9)
+        scores.append((o["phq9"], o["gad7"]))
+    phq, gad = np.array(scores).T
+    assert np.all(np.diff(phq) > 0) and np.all(np.diff(gad) > 0)
+    assert phq.min() > 0 and phq.max() < 27 and gad.max() < 21
+    p[i] = 8.0  # the range end keeps the score on its scale
+    assert _observe(model, y, p)["phq9"] <= 27.0
+
+
+def test_weekly_process_is_stationary_with_its_sd_and_week_to_week_correlation():
+    rng = np.random.default_rng(3)
+    x = np.array([weekly_mood(rng.standard_normal(), 6, np.random.default_rng([3, k]))
+                  for k in range(20000)])
+    sd, rho = mood_value("sd"), mood_value("rho")
+    assert x.std(axis=0) == pytest.approx(np.full(6, sd), rel=0.03)
+    lag1 = np.corrcoef(x[:, 2], x[:, 3])[0, 1]
+    assert lag1 == pytest.approx(rho, abs=0.03)
+    again = weekly_mood(0.5, 6, np.random.default_rng([3, 7]))
+    assert again[0] == pytest.approx(0.5 * sd)
+
+
+def test_screening_draws_the_residual_affect_and_the_trial_continues_it():
+    pop = population("general", 6, seed=5)
+    assert "mood_z" in pop.traits  # the screening week's score, not a model parameter
+    model = pop.model
+    i = model.param_index("mood_fluctuation")
+    assert np.all(pop.params[:, i] == 0.0)
+    # the screened PHQ-9 moves with the drawn score (measurement noise aside)
+    z = pop.traits["mood_z"].to_numpy()
+    spec = parse_trial({"name": "mood", "population": {"preset": "general", "n": 6, "seed": 5},
+                        "days": 21, "run_in_days": 0, "arms": {"a": [], "b": []},
+                        "outcomes": ["phq9"]})
+    sc = trial_mod._arm_scenario(spec, "a")
+    scheds = [build_schedule(model, sc, p, state=y)
+              for p, y in zip(pop.params, pop.state, strict=True)]
+    grid, P, _ = trial_mod._person_segments(model, spec, scheds, np.arange(6), seed=5,
+                                            mood_z=z)
+    week0 = grid[:-1] < 7.0
+    assert np.allclose(P[:, week0, i], (mood_value("sd") * z)[:, None])
+    later = P[:, ~week0, i]
+    assert np.all(np.isfinite(later)) and np.ptp(later) > 0
+    # the same person has the same weekly process in every arm (common random numbers)
+    sc_b = trial_mod._arm_scenario(spec, "b")
+    scheds_b = [build_schedule(model, sc_b, p, state=y)
+                for p, y in zip(pop.params, pop.state, strict=True)]
+    _, P_b, _ = trial_mod._person_segments(model, spec, scheds_b, np.arange(6), seed=5,
+                                           mood_z=z)
+    assert np.array_equal(P_b[:, :, i], P[:, :, i])
