@@ -30,15 +30,17 @@ n + 1 one-day integrations once per population, a fraction of a second.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.linalg as sl
 
-from gutbrain.compile.build import CompiledModel
+from gutbrain.compile.build import CompiledModel, cache_dir
 from gutbrain.engine.batch import BatchSolution, integrate_batch, window_starts
 from gutbrain.engine.blas import limit_blas_threads
 from gutbrain.engine.single import Tolerances
+from gutbrain.engine.tsit5 import load_solver
 
 limit_blas_threads()  # numpy's and scipy's OpenBLAS are loaded by now
 
@@ -61,6 +63,9 @@ MAX_ITER = 40
 FALLBACK_DAYS = 400.0
 
 _MONODROMY: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+# part of the on-disk key of a monodromy matrix: change it when sensitivities() computes the
+# matrix differently (perturbations, tolerance), so that older files are not reused
+MONODROMY_FORMAT = f"monodromy-1 rtol={JACOBIAN_RTOL!r} eps=1e-6"
 
 
 @dataclass
@@ -100,6 +105,16 @@ def sensitivities(model: CompiledModel, start_params: np.ndarray, start: np.ndar
     if not fast and key in _MONODROMY:
         return _MONODROMY[key]
     n, k = model.n_states, varied.size
+    if not fast:  # on disk too: a fresh process (a CLI trial, a dask worker) saves ~0.5 s
+        from gutbrain.compile.cache import STEADY, load_array, save_array
+
+        disk_key = hashlib.sha256(MONODROMY_FORMAT.encode() + key
+                                  + load_solver(model).__name__.encode()).hexdigest()[:24]
+        path = cache_dir() / STEADY / f"{disk_key}.npz"
+        stored = load_array(path, disk_key)
+        if stored is not None and stored.shape == (n + k, n):
+            _MONODROMY[key] = (stored[:n], stored[n:], varied)
+            return _MONODROMY[key]
     rel = FAST_EPS if fast else 1e-6
     eps = rel * np.maximum(np.abs(start), 1e-6)
     dp = rel * np.maximum(np.abs(start_params[varied]), 1e-3)
@@ -118,7 +133,9 @@ def sensitivities(model: CompiledModel, start_params: np.ndarray, start: np.ndar
     dphi_dp = (g[n + 1:] - g[0]) / dp[:, None]
     if fast:
         return m, dphi_dp, varied
-    _MONODROMY[key] = (m, dphi_dp, varied)
+    stored = np.concatenate([m, dphi_dp])
+    save_array(path, disk_key, stored)
+    _MONODROMY[key] = (stored[:n], stored[n:], varied)
     return _MONODROMY[key]
 
 
