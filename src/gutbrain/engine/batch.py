@@ -130,10 +130,15 @@ def flag_bad_samples(t_out: np.ndarray, y_out: np.ndarray, status: np.ndarray,
     check every step, but a sample is the contract: a person reported ok has finite,
     bounded values (issue #16: a NaN person must never be counted as healthy)."""
     suspect = np.zeros(len(status), dtype=bool)
+    if y_out.size == 0:  # no samples: nothing to check
+        return
     for a in range(0, len(status), 1024):  # in blocks: the samples may be most of the memory
         block = y_out[a:a + 1024]
-        # |NaN| <= limit is False, so one comparison finds NaN, inf and runaway values
-        suspect[a:a + 1024] = ~(np.abs(block) <= STATE_LIMIT).all(axis=(1, 2))
+        # |x| <= limit everywhere <=> max <= limit and min >= -limit; a NaN propagates into
+        # both (and compares False), so this finds NaN, inf and runaway values without a
+        # temporary the size of the samples
+        suspect[a:a + 1024] = ~((block.max(axis=(1, 2)) <= STATE_LIMIT)
+                                & (block.min(axis=(1, 2)) >= -STATE_LIMIT))
     for k in np.flatnonzero(suspect & (status == 0)):
         yk = y_out[k]
         bad = ~np.isfinite(yk) | (np.abs(np.nan_to_num(yk, nan=np.inf)) > STATE_LIMIT)
