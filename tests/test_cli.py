@@ -46,6 +46,68 @@ def test_simulate_writes_parquet_and_provenance(tmp_path):
     assert "rtol" in prov["engine"]
 
 
+def test_simulate_table_is_the_datasets_frame(tmp_path):
+    """The command writes its run's arrays directly (no xarray): the same columns, order and
+    values as the Python API's Dataset, and the same units in provenance.json."""
+    from gutbrain.api import simulate
+    from gutbrain.results.io import observables_frame
+
+    sc = _write(tmp_path, GOOD)
+    res = runner.invoke(app, ["simulate", str(sc), "--out", str(tmp_path / "o"), "--every", "3"])
+    assert res.exit_code == 0, res.output
+    df = pd.read_parquet(tmp_path / "o" / "results.parquet")
+    ds = simulate(sc, every_hours=3.0)
+    pd.testing.assert_frame_equal(df, observables_frame(ds), check_exact=True)
+    prov = json.loads((tmp_path / "o" / "provenance.json").read_text())
+    assert prov["columns"] == {**{c: ds[c].attrs["units"] for c in df.columns[1:]}, "day": "d"}
+    from gutbrain.results.io import write_results  # a Dataset (gutbrain demo) writes the same
+
+    write_results(ds, tmp_path / "d")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "d" / "results.parquet"), df,
+                                  check_exact=True)
+    again = json.loads((tmp_path / "d" / "provenance.json").read_text())
+    assert again["columns"] == prov["columns"] and again["status"] == prov["status"]
+
+
+def test_results_table_writes_nan_as_null(tmp_path):
+    """A NaN sample is a null in the Parquet file, as pandas' to_parquet wrote it."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from gutbrain.results.dataset import RunResult
+    from gutbrain.results.io import write_results
+
+    values = np.array([[1.0, np.nan], [np.nan, 4.0], [5.0, 6.0]])
+    run = RunResult(np.array([0.0, 0.5, 1.0]), ["a", "state_x"], values, ["mM", "g"], ["", ""],
+                    {"model": "m"}, "ok")
+    write_results(run, tmp_path / "o")
+    table = pq.read_table(tmp_path / "o" / "results.parquet")
+    assert table.column_names == ["day", "a"]  # state columns are not part of the table
+    assert table.column("a").to_pylist() == [1.0, None, 5.0]
+    assert pd.read_parquet(tmp_path / "o" / "results.parquet")["a"].isna().tolist() == [
+        False, True, False]
+
+
+def test_simulate_command_imports_no_xarray_pandas_or_dask(tmp_path):
+    """Start-up (issue #18): ``gutbrain simulate`` needs none of xarray, pandas and dask
+    (~0.9 s of imports together)."""
+    import os
+    import subprocess
+    import sys
+
+    sc = _write(tmp_path, GOOD)
+    code = ("import sys\n"
+            "from gutbrain.cli import app\n"
+            f"sys.argv = ['gutbrain', 'simulate', {str(sc)!r}, '--out', "
+            f"{str(tmp_path / 'o')!r}, '--every', '24']\n"
+            "try:\n    app()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print(sorted(m for m in ('xarray', 'pandas', 'dask') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=os.environ, timeout=300, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+    assert (tmp_path / "o" / "results.parquet").exists()
+
+
 def test_every_option_changes_sampling(tmp_path):
     sc = _write(tmp_path, GOOD)
     res = runner.invoke(app, ["simulate", str(sc), "--out", str(tmp_path / "o"), "--every", "6"])

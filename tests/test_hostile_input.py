@@ -368,7 +368,7 @@ def test_internal_errors_have_no_traceback_unless_debug(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(api, "simulate", broken)
+    monkeypatch.setattr(api, "simulate_run", broken)  # what `gutbrain simulate` calls
     scen = tmp_path / "s.yaml"
     scen.write_text("name: s\ndays: 2\n")
     res = invoke("simulate", str(scen), "--out", str(tmp_path / "o"))

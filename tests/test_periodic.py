@@ -84,6 +84,29 @@ def test_sensitivities_are_cached_per_reference(model, persons):
     assert model.param_names.index("transit_d") in varied
 
 
+def test_monodromy_matrices_are_cached_on_disk(model, persons, tmp_path, monkeypatch):
+    """A fresh process (a CLI trial, a dask worker) reads the reference's monodromy matrix
+    from the cache instead of recomputing it: the same arrays; a damaged file is recomputed."""
+    base, params, ref = persons
+    monkeypatch.setattr(periodic, "cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(periodic, "_MONODROMY", {})
+    m, dphi, varied = periodic.sensitivities(model, base, ref, params[:3])
+    files = list((tmp_path / "steady").glob("*.npz"))
+    assert len(files) == 1
+    monkeypatch.setattr(periodic, "_MONODROMY", {})  # as in a new process
+    calls = []
+    real = periodic.one_day
+    monkeypatch.setattr(periodic, "one_day", lambda *a, **k: calls.append(1) or real(*a, **k))
+    m2, dphi2, varied2 = periodic.sensitivities(model, base, ref, params[:3])
+    assert not calls  # read, not integrated
+    assert np.array_equal(m, m2) and np.array_equal(dphi, dphi2)
+    assert np.array_equal(varied, varied2)
+    files[0].write_bytes(files[0].read_bytes()[:100])  # damaged: recomputed, same values
+    monkeypatch.setattr(periodic, "_MONODROMY", {})
+    m3, _, _ = periodic.sensitivities(model, base, ref, params[:3])
+    assert calls and np.array_equal(m, m3)
+
+
 @pytest.mark.slow
 def test_chained_solves_of_a_morris_trajectory_reach_the_brute_force_steady_state(model):
     """A Morris trajectory's sets (one parameter changed per step, over the whole ranges, far

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from gutbrain.compile.build import compile_model
 from gutbrain.engine.donors import person_start
 from gutbrain.engine.single import Tolerances, integrate, steady_state
 from gutbrain.errors import InputError
-from gutbrain.results.dataset import provenance, to_dataset
+from gutbrain.results.dataset import RunResult, provenance, run_result
 from gutbrain.scenario.loader import load_scenario, parse_scenario
 from gutbrain.scenario.parameters import checked_parameters
 from gutbrain.scenario.schedule import build_schedule, person_parameters, sample_times
 from gutbrain.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def as_scenario(scenario: Scenario | dict[str, Any] | str | Path) -> Scenario:
@@ -135,6 +137,20 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
     plausible range or 0 (a mechanism switched off); ``check_ranges=False`` admits values
     outside the range for experimental set-ups (e.g. a chemostat held at pH 5.5).
     """
+    return simulate_run(scenario, every_hours=every_hours, rtol=rtol,
+                        include_states=include_states, parameters=parameters,
+                        initial_state=initial_state, profile=profile, sample=sample,
+                        check_ranges=check_ranges).to_xarray()
+
+
+def simulate_run(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: float = 1.0,
+                 rtol: float = 1e-6, include_states: bool = False,
+                 parameters: dict[str, float] | None = None,
+                 initial_state: np.ndarray | None = None,
+                 profile: str | Path | None = None, sample: str | None = None,
+                 check_ranges: bool = True) -> RunResult:
+    """:func:`simulate` without the Dataset: the run's arrays, units and provenance (what
+    ``gutbrain simulate`` writes; xarray is not imported)."""
     sc = as_scenario(scenario)
     check_run_options(sc, every_hours=every_hours, rtol=rtol)
     overrides = checked_parameters(parameters, check_ranges=check_ranges)
@@ -172,4 +188,4 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
                        "burn_in_days": 730.0,
                        "profile": {"file": str(profile), "sample": sample} if profile else None},
                       p0)
-    return to_dataset(model, schedule, sol, prov, include_states)
+    return run_result(model, schedule, sol, prov, include_states)

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from gutbrain.compile.build import CompiledModel, compile_model
-from gutbrain.engine.batch import implausible, integrate_batch
+from gutbrain.engine.batch import integrate_batch
 from gutbrain.engine.periodic import periodic_steady_states
 from gutbrain.engine.single import Tolerances, steady_state
 from gutbrain.errors import InputError, SolverError
@@ -314,6 +314,19 @@ def _event_history(model: CompiledModel, traits: pd.DataFrame, P: np.ndarray, y:
     return hist.y[:, -1, :], hist.messages(model)
 
 
+def screening_observables(model: CompiledModel, y: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """Every person's observables (person x observable) at midnight of day 0 from their states
+    and parameters: one compiled loop (the model's observe_series, each person as a segment of
+    their own) instead of one Python call per person."""
+    n = y.shape[0]
+    obs = np.zeros((n, len(model.observable_ids)))
+    if n:
+        model.module.observe_series(np.zeros(n), np.ascontiguousarray(y, dtype=float),
+                                    np.ascontiguousarray(P, dtype=float),
+                                    np.arange(n, dtype=np.int64), obs)
+    return obs
+
+
 def _screen(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
             tol: Tolerances, rng: np.random.Generator, fixed: dict[str, float] | None = None,
             stream: np.random.Generator | None = None
@@ -338,16 +351,16 @@ def _screen(model: CompiledModel, traits: pd.DataFrame, base: np.ndarray,
         y = hist.y[:, -1, :]
         reasons = [r if r != "ok" else (f"life-event history: {m}" if m != "ok" else m)
                    for r, m in zip(reasons, hist.messages(model), strict=True)]
-    obs = np.zeros((len(traits), len(model.observable_ids)))
     P_week = P.copy()  # the screening week's residual affect acts on the reported scores
     P_week[:, model.param_index("mood_fluctuation")] += (mood_value("sd")
                                                          * traits["mood_z"].to_numpy())
-    for k in range(len(traits)):
-        model.module.observe(0.0, y[k], P_week[k], obs[k])
-        found = implausible(model, np.zeros(1), obs[k][None]) if reasons[k] == "ok" else None
-        if found:
-            j = found[1]
-            reasons[k] = (f"at screening {model.observable_ids[j]} {found[2]:.4g} "
+    obs = screening_observables(model, y, P_week)
+    lo, hi = model.observable_bounds
+    bad = (obs < lo) | (obs > hi)
+    for k in np.flatnonzero(bad.any(axis=1)):  # the first implausible observable, as
+        if reasons[k] == "ok":  # implausible() finds it
+            j = int(np.argmax(bad[k]))
+            reasons[k] = (f"at screening {model.observable_ids[j]} {obs[k, j]:.4g} "
                           f"{model.spec.observables[j].unit} is outside its physiological "
                           f"range {model.spec.observables[j].plausible}")
     df = pd.DataFrame({o: obs[:, model.observable_ids.index(o)] for o in SCREEN_OBSERVABLES})

@@ -90,11 +90,11 @@ def simulate(
         ens = load_ensemble()
         ens.members(draws)
     prepare_out(out_dir)
-    from gutbrain.api import simulate as sim
+    from gutbrain.api import simulate_run
     from gutbrain.results.io import write_results
 
-    ds = sim(sc, every_hours=every, rtol=rtol, profile=profile, sample=sample)
-    paths = write_results(ds, out_dir)
+    run = simulate_run(sc, every_hours=every, rtol=rtol, profile=profile, sample=sample)
+    paths = write_results(run, out_dir)
     say(f"results: {paths['results']}\nprovenance: {paths['provenance']}")
     if ens is not None:
         import json

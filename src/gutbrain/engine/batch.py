@@ -50,34 +50,48 @@ class BatchSolution:
         return self.status == 0
 
 
-def window_order(model: CompiledModel, params: np.ndarray) -> np.ndarray:
-    """Persons ordered by the clock times of their step windows (stable): a lockstep group
-    honours the union of its members' windows, so persons whose windows coincide (the same
-    wake time) are best grouped together. The identity when everyone's windows coincide.
-    params: (person, segment, parameter); the first segment decides."""
+def window_starts(model: CompiledModel, params: np.ndarray) -> np.ndarray:
+    """The clock start of each person's step windows (person x window). params: (person,
+    segment, parameter); the first segment decides."""
     n_win = model.module.N_STEP_WINDOWS
-    if n_win == 0 or params.shape[0] < 2:
-        return np.arange(params.shape[0])
     starts = np.empty((params.shape[0], n_win))
+    if n_win == 0:
+        return starts
     row = np.empty((n_win, 3))
     for k in range(params.shape[0]):
         model.module.step_windows(params[k, 0], row)
         starts[k] = row[:, 0]
+    return starts
+
+
+def window_order(model: CompiledModel, params: np.ndarray,
+                 starts: np.ndarray | None = None) -> np.ndarray:
+    """Persons ordered by the clock times of their step windows (stable): a lockstep group
+    honours the union of its members' windows, so persons whose windows coincide (the same
+    wake time) are best grouped together. The identity when everyone's windows coincide.
+    params: (person, segment, parameter); the first segment decides. ``starts``: their
+    window_starts, where the caller has them (an iteration over the same persons computes
+    them once)."""
+    if model.module.N_STEP_WINDOWS == 0 or params.shape[0] < 2:
+        return np.arange(params.shape[0])
+    if starts is None:
+        starts = window_starts(model, params)
     return np.lexsort(starts.T[::-1])
 
 
 def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.ndarray,
                     bolus: np.ndarray, y0: np.ndarray, t_out: np.ndarray,
                     tol: Tolerances | None = None, lockstep: bool = True,
-                    single: bool | None = None) -> BatchSolution:
+                    single: bool | None = None, starts: np.ndarray | None = None
+                    ) -> BatchSolution:
     """params: (person, segment, parameter); y0: (person, state); bolus: (segment, state)
     shared by everyone or (person, segment, state). ``lockstep`` solves persons in groups of
     the generated module's LANES with one step size per group and a vectorised right-hand side
     (faster; results agree with the one-person engine within the tolerance, not bit for bit;
     at rtol >= SINGLE_PRECISION_MIN_RTOL the rhs runs in float32 for LANES32 persons at once,
     unless ``single`` says otherwise; persons are grouped by the clock times of their step
-    windows, ``window_order``); without it every person is solved on their own, exactly as
-    ``integrate`` would."""
+    windows, ``window_order``; ``starts``: the persons' window_starts, where the caller has
+    them); without it every person is solved on their own, exactly as ``integrate`` would."""
     tol = tol or Tolerances()
     solver = load_solver(model)
     n = y0.shape[0]
@@ -87,7 +101,7 @@ def integrate_batch(model: CompiledModel, boundaries: np.ndarray, params: np.nda
     atol = tol.atol(y0)
     if bolus.ndim == 2:
         bolus = np.repeat(bolus[None], n, axis=0)
-    order = window_order(model, params) if lockstep else np.arange(n)
+    order = window_order(model, params, starts) if lockstep else np.arange(n)
     reordered = bool(np.any(order != np.arange(n)))
     if reordered:
         params, bolus, y0, atol = params[order], bolus[order], y0[order], atol[order]
@@ -116,10 +130,15 @@ def flag_bad_samples(t_out: np.ndarray, y_out: np.ndarray, status: np.ndarray,
     check every step, but a sample is the contract: a person reported ok has finite,
     bounded values (issue #16: a NaN person must never be counted as healthy)."""
     suspect = np.zeros(len(status), dtype=bool)
+    if y_out.size == 0:  # no samples: nothing to check
+        return
     for a in range(0, len(status), 1024):  # in blocks: the samples may be most of the memory
         block = y_out[a:a + 1024]
-        # |NaN| <= limit is False, so one comparison finds NaN, inf and runaway values
-        suspect[a:a + 1024] = ~(np.abs(block) <= STATE_LIMIT).all(axis=(1, 2))
+        # |x| <= limit everywhere <=> max <= limit and min >= -limit; a NaN propagates into
+        # both (and compares False), so this finds NaN, inf and runaway values without a
+        # temporary the size of the samples
+        suspect[a:a + 1024] = ~((block.max(axis=(1, 2)) <= STATE_LIMIT)
+                                & (block.min(axis=(1, 2)) >= -STATE_LIMIT))
     for k in np.flatnonzero(suspect & (status == 0)):
         yk = y_out[k]
         bad = ~np.isfinite(yk) | (np.abs(np.nan_to_num(yk, nan=np.inf)) > STATE_LIMIT)

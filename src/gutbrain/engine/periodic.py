@@ -30,15 +30,17 @@ n + 1 one-day integrations once per population, a fraction of a second.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.linalg as sl
 
-from gutbrain.compile.build import CompiledModel
-from gutbrain.engine.batch import BatchSolution, integrate_batch
+from gutbrain.compile.build import CompiledModel, cache_dir
+from gutbrain.engine.batch import BatchSolution, integrate_batch, window_starts
 from gutbrain.engine.blas import limit_blas_threads
 from gutbrain.engine.single import Tolerances
+from gutbrain.engine.tsit5 import load_solver
 
 limit_blas_threads()  # numpy's and scipy's OpenBLAS are loaded by now
 
@@ -61,6 +63,9 @@ MAX_ITER = 40
 FALLBACK_DAYS = 400.0
 
 _MONODROMY: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+# part of the on-disk key of a monodromy matrix: change it when sensitivities() computes the
+# matrix differently (perturbations, tolerance), so that older files are not reused
+MONODROMY_FORMAT = f"monodromy-1 rtol={JACOBIAN_RTOL!r} eps=1e-6"
 
 
 @dataclass
@@ -79,11 +84,12 @@ class PeriodicStates:
 
 
 def one_day(model: CompiledModel, params: np.ndarray, y: np.ndarray, tol: Tolerances,
-            lockstep: bool = True) -> BatchSolution:
-    """Φ(y): the states one day (midnight to midnight) later. params: (person, parameter)."""
+            lockstep: bool = True, starts: np.ndarray | None = None) -> BatchSolution:
+    """Φ(y): the states one day (midnight to midnight) later. params: (person, parameter);
+    ``starts``: the persons' window_starts, where the caller has them."""
     return integrate_batch(model, np.array([0.0, 1.0]), params[:, None, :],
                            np.zeros((1, model.n_states)), y, np.array([1.0]), tol,
-                           lockstep=lockstep)
+                           lockstep=lockstep, starts=starts)
 
 
 def sensitivities(model: CompiledModel, start_params: np.ndarray, start: np.ndarray,
@@ -99,6 +105,16 @@ def sensitivities(model: CompiledModel, start_params: np.ndarray, start: np.ndar
     if not fast and key in _MONODROMY:
         return _MONODROMY[key]
     n, k = model.n_states, varied.size
+    if not fast:  # on disk too: a fresh process (a CLI trial, a dask worker) saves ~0.5 s
+        from gutbrain.compile.cache import STEADY, load_array, save_array
+
+        disk_key = hashlib.sha256(MONODROMY_FORMAT.encode() + key
+                                  + load_solver(model).__name__.encode()).hexdigest()[:24]
+        path = cache_dir() / STEADY / f"{disk_key}.npz"
+        stored = load_array(path, disk_key)
+        if stored is not None and stored.shape == (n + k, n):
+            _MONODROMY[key] = (stored[:n], stored[n:], varied)
+            return _MONODROMY[key]
     rel = FAST_EPS if fast else 1e-6
     eps = rel * np.maximum(np.abs(start), 1e-6)
     dp = rel * np.maximum(np.abs(start_params[varied]), 1e-3)
@@ -117,7 +133,9 @@ def sensitivities(model: CompiledModel, start_params: np.ndarray, start: np.ndar
     dphi_dp = (g[n + 1:] - g[0]) / dp[:, None]
     if fast:
         return m, dphi_dp, varied
-    _MONODROMY[key] = (m, dphi_dp, varied)
+    stored = np.concatenate([m, dphi_dp])
+    save_array(path, disk_key, stored)
+    _MONODROMY[key] = (stored[:n], stored[n:], varied)
     return _MONODROMY[key]
 
 
@@ -142,18 +160,21 @@ class _Coordinates:
         return np.where(self.log, np.maximum(y, 0.0) + self.floor, self.scale)
 
 
-def _anderson(f_hist: np.ndarray, h_hist: np.ndarray, count: np.ndarray) -> np.ndarray:
+def _anderson(d_f: np.ndarray, d_h: np.ndarray, f: np.ndarray, h: np.ndarray,
+              count: np.ndarray) -> np.ndarray:
     """Anderson-mixed iterates for every person at once: h − ΔH γ with γ minimising
     |f − ΔF γ| (normal equations, Tikhonov-regularised; persons with fewer than two entries in
-    their history keep h). Histories (person, depth + 1, state), newest last, f scaled."""
-    h = h_hist[:, -1].copy()
-    d_f = np.diff(f_hist, axis=1)  # (person, depth, state)
-    d_h = np.diff(h_hist, axis=1)
-    valid = np.arange(d_f.shape[1])[None, :] >= (d_f.shape[1] - (count[:, None] - 1))
-    d_f = d_f * valid[:, :, None]
-    d_h = d_h * valid[:, :, None]
+    their history keep h). ΔF, ΔH: (person, depth, state), the differences of consecutive
+    entries of the histories, newest last (kept as the iteration goes: the same values that
+    np.diff of the histories gives); f, h the newest entries, f scaled."""
+    h = h.copy()
+    depth = d_f.shape[1]
+    if (count < depth + 1).any():  # short histories: their oldest differences do not count
+        valid = np.arange(depth)[None, :] >= (depth - (count[:, None] - 1))
+        d_f = d_f * valid[:, :, None]
+        d_h = d_h * valid[:, :, None]
     gram = np.einsum("pis,pjs->pij", d_f, d_f)
-    rhs = np.einsum("pis,ps->pi", d_f, f_hist[:, -1])
+    rhs = np.einsum("pis,ps->pi", d_f, f)
     scale = np.maximum(np.trace(gram, axis1=1, axis2=2), 1e-300)[:, None, None]
     gram = gram + (1e-10 * scale + 1e-300) * np.eye(gram.shape[1])[None]
     gamma = np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
@@ -199,51 +220,69 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
     status = np.zeros(n_persons, dtype=np.int64)
     info = np.zeros((n_persons, 4))
     iterations = np.zeros(n_persons, dtype=np.int64)
-    f_hist = np.zeros((n_persons, depth + 1, n))
-    h_hist = np.zeros((n_persons, depth + 1, n))
+    starts = window_starts(model, params[:, None, :])  # lockstep grouping, once
+    # The working set: the persons still iterating, compacted as they finish (row r is person
+    # act[r]), so that an iteration touches no finished person's history. Per person the
+    # arithmetic is that of a full-size iteration (results do not depend on who else runs).
+    act = np.arange(n_persons)
+    za, ya = z, y.copy()
+    d_f = np.zeros((n_persons, depth, n))  # Anderson histories as differences, newest last
+    d_h = np.zeros((n_persons, depth, n))
+    f_last = np.zeros((n_persons, n))
+    h_last = np.zeros((n_persons, n))
     count = np.zeros(n_persons, dtype=np.int64)
     precise = np.zeros(n_persons, dtype=bool)
-    active = np.ones(n_persons, dtype=bool)
+
+    def compact(keep: np.ndarray) -> None:
+        nonlocal act, za, ya, d_f, d_h, f_last, h_last, count, precise
+        act, za, ya, d_f, d_h = act[keep], za[keep], ya[keep], d_f[keep], d_h[keep]
+        f_last, h_last, count, precise = f_last[keep], h_last[keep], count[keep], precise[keep]
+
     for _ in range(max_iter):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
+        if act.size == 0:
             break
-        g = np.empty((idx.size, n))
-        ok = np.ones(idx.size, dtype=bool)
+        g = np.empty((act.size, n))
+        ok = np.ones(act.size, dtype=bool)
         for level, level_tol in ((False, rough), (True, tight)):
-            sel = precise[idx] == level
+            sel = precise == level
             if sel.any():
-                sol = one_day(model, params[idx[sel]], y[idx[sel]], level_tol)
+                rows = act[sel]
+                sol = one_day(model, params[rows], ya[sel], level_tol,
+                              starts=starts[rows])
                 g[sel] = sol.y[:, 0]
                 ok[sel] = sol.status == 0
         if not ok.all():  # the iterate left the state space: brute force from the start
-            lost = idx[~ok]
-            active[lost] = False
+            lost = act[~ok]
             y[lost] = start
             iterations[lost] = max_iter
-            idx, g = idx[ok], g[ok]
-            if idx.size == 0:
+            g = g[ok]
+            compact(ok)
+            if act.size == 0:
                 break
-        step = sl.lu_solve(lu, (coords.to_z(g) - z[idx]).T, check_finite=False).T
-        h = z[idx] + step  # frozen-Jacobian Newton step in log coordinates
-        f_hist[idx] = np.roll(f_hist[idx], -1, axis=1)
-        h_hist[idx] = np.roll(h_hist[idx], -1, axis=1)
-        f_hist[idx, -1] = step / tol.rtol
-        h_hist[idx, -1] = h
-        count[idx] = np.minimum(count[idx] + 1, depth + 1)
-        z_new = _anderson(f_hist[idx], h_hist[idx], count[idx])
+        step = sl.lu_solve(lu, (coords.to_z(g) - za).T, check_finite=False).T
+        h = za + step  # frozen-Jacobian Newton step in log coordinates
+        f = step / tol.rtol
+        d_f[:, :-1] = d_f[:, 1:]
+        d_f[:, -1] = f - f_last
+        d_h[:, :-1] = d_h[:, 1:]
+        d_h[:, -1] = h - h_last
+        f_last, h_last = f, h
+        count = np.minimum(count + 1, depth + 1)
+        z_new = _anderson(d_f, d_h, f, h, count)
         z_new[~np.isfinite(z_new).all(axis=1)] = h[~np.isfinite(z_new).all(axis=1)]
         # trust region: no state moves by more than a factor e^MAX_LOG_STEP in one update
-        z_new = z[idx] + np.clip(z_new - z[idx], -MAX_LOG_STEP, MAX_LOG_STEP)
+        z_new = za + np.clip(z_new - za, -MAX_LOG_STEP, MAX_LOG_STEP)
         y_new = coords.to_y(z_new)
         weight = tol.rtol * np.abs(y_new) + tol.atol(y_new)
-        change = np.max(np.abs(y_new - y[idx]) / weight, axis=1)
-        y[idx], z[idx] = y_new, z_new
-        iterations[idx] += 1
-        done = change < CONVERGED
-        active[idx[done & precise[idx]]] = False
-        switch = ~precise[idx] & (change < ROUGH_UNTIL)
-        precise[idx[switch]] = True
+        change = np.max(np.abs(y_new - ya) / weight, axis=1)
+        ya, za = y_new, z_new
+        iterations[act] += 1
+        finished = (change < CONVERGED) & precise
+        precise = precise | (change < ROUGH_UNTIL)
+        if finished.any():
+            y[act[finished]] = ya[finished]
+            compact(~finished)
+    y[act] = ya  # the last iterates of those still iterating (brute force finishes them)
     brute = iterations >= max_iter
     if brute.any():
         k = np.flatnonzero(brute)
