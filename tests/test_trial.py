@@ -220,3 +220,21 @@ def test_bad_trial_input_exits_2_and_writes_nothing(tmp_path, case):
     msg = " ".join(res.output.split())
     assert str(spec) in msg and field in msg and expected in msg, msg
     assert not out.exists()
+
+
+def test_madrs_link_follows_published_linking():
+    """The PHQ-9 -> MADRS link is monotone, passes through the equipercentile anchor pairs of
+    Kim et al. 2024 (PHQ-9 1/15/27 ~ MADRS 1/24/48) and has, in the moderate band (PHQ-9
+    10-15), a slope within the published 1.3-2.0 MADRS points per PHQ-9 point (Kim 2024 change
+    linking 1.3-1.45; Leucht 2018 1.3 MADRS per HAM-D17 point) -- not the 3 of severity bands."""
+    grid = np.linspace(0.0, 27.0, 271)
+    madrs = trial_mod._link(grid, "madrs")
+    assert np.all(np.diff(madrs) > 0)
+    assert trial_mod._link(np.array([1.0, 15.0, 27.0]), "madrs") == pytest.approx([1, 24, 48])
+    lo, hi = trial_mod._link(np.array([10.0, 15.0]), "madrs")
+    assert 1.3 <= (hi - lo) / 5.0 <= 2.0
+    assert madrs.max() <= trial_mod.SCALE_MAX["madrs"]
+    # MADRS remission (< 10) falls in the PHQ-9 mild band, as PHQ-9 remission (< 5) is near it
+    assert 5.0 <= float(np.interp(10.0, madrs, grid)) <= 8.0
+    # the HAM-D17 link is still the severity-band one and stays monotone
+    assert np.all(np.diff(trial_mod._link(grid, "hamd17")) > 0)

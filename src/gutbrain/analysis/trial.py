@@ -38,12 +38,24 @@ from gutbrain.engine.batch import integrate_batch, observe_batch
 from gutbrain.scenario.schedule import build_schedule
 from gutbrain.scenario.schema import Scenario
 
-# Severity-band linking of PHQ-9 to clinician scales: PHQ-9 bands 5/10/15/20 (Kroenke 2001),
-# HAM-D17 bands 8/17/24 (Zimmerman et al. 2013 J Affect Disord), MADRS 7/20/35 (Snaith 1986).
-# Piecewise-linear between band edges; an approximation, not an equipercentile crosswalk.
+# Linking of the latent PHQ-9 to clinician scales, piecewise-linear between (PHQ-9, score) knots.
+# HAM-D17: severity-band edges, PHQ-9 5/10/15/20 (Kroenke 2001) to HAM-D17 8/17/24
+# (Zimmerman et al. 2013 J Affect Disord); an approximation, not an equipercentile crosswalk (no
+# published PHQ-9 <-> HAM-D17 linking table was found).
+# MADRS: equipercentile linking of PHQ-9 and MADRS, Kim et al. 2024 J Affect Disord 361:651
+# (OPTIMUM trial, 555 older adults with MDD; abstract: Am J Geriatr Psychiatry 2023): PHQ-9 total
+# scores 1, 15, 27 correspond to MADRS 1, 24, 48 (0 -> 0 added at the floor). Their change-score
+# linking (PHQ-9 change 10 ~ MADRS 13, 22 ~ 32: 1.3-1.45 MADRS points per PHQ-9 point) and the
+# chain through HAM-D17 (Leucht et al. 2018 J Affect Disord 226:326, 31 mirtazapine trials:
+# HAM-D17 10/20/30/40 ~ MADRS 13/26/39/52.5, i.e. 1.3 MADRS per HAM-D point; Carmody et al. 2006
+# PMC2151980 IRT equating: HRSD17 7 ~ MADRS 8-9) agree on the slope: 1.3-2.0 MADRS points per
+# PHQ-9 point, against 3 (MADRS 20-35 over PHQ-9 10-15) of the severity bands used before
+# (Snaith 1986 MADRS bands 7/20/35 on the PHQ-9 bands).
 PHQ_KNOTS = np.array([0.0, 5.0, 10.0, 15.0, 20.0, 27.0])
 HAMD_KNOTS = np.array([0.0, 8.0, 17.0, 24.0, 30.0, 40.0])
-MADRS_KNOTS = np.array([0.0, 7.0, 20.0, 35.0, 44.0, 58.0])
+MADRS_PHQ_KNOTS = np.array([0.0, 1.0, 15.0, 27.0])
+MADRS_KNOTS = np.array([0.0, 1.0, 24.0, 48.0])
+LINKS = {"hamd17": (PHQ_KNOTS, HAMD_KNOTS), "madrs": (MADRS_PHQ_KNOTS, MADRS_KNOTS)}
 RATER_SD = {"hamd17": 2.0, "madrs": 2.5}  # inter-rater ICC ~0.85-0.9 (Trajković 2011)
 # Visit-to-visit (biological + assay) variability of biomarkers, as a within-person CV:
 # recorded values are the model state times a log-normal factor with that CV.
@@ -91,8 +103,10 @@ def _times(spec: TrialSpec, wake: float) -> tuple[np.ndarray, dict[str, np.ndarr
     return t, idx
 
 
-def _link(phq: np.ndarray, knots: np.ndarray) -> np.ndarray:
-    return np.interp(phq, PHQ_KNOTS, knots)
+def _link(phq: np.ndarray, outcome: str) -> np.ndarray:
+    """The clinician-scale score (``hamd17`` or ``madrs``) linked to a PHQ-9 score."""
+    x, y = LINKS[outcome]
+    return np.interp(phq, x, y)
 
 
 def _arm_scenario(spec: TrialSpec, arm: str) -> Scenario:
@@ -191,8 +205,7 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
                 vals = np.clip(np.array(lat) + rng.normal(0, MEASUREMENT_SD[o], 2), 0,
                                SCALE_MAX[o])
             elif o in ("hamd17", "madrs"):
-                knots = HAMD_KNOTS if o == "hamd17" else MADRS_KNOTS
-                vals = np.clip(_link(np.array([latent_b, latent_e]), knots)
+                vals = np.clip(_link(np.array([latent_b, latent_e]), o)
                                + rng.normal(0, RATER_SD[o], 2), 0, SCALE_MAX[o])
             elif o == "cortisol":
                 vals = obs[idx["morning"], col["cortisol"]]
@@ -246,7 +259,7 @@ def _score_values(o: str, daily: np.ndarray, col: dict[str, int]) -> np.ndarray:
     if o == "gad7":
         return daily[..., col["gad7"]]
     if o in ("hamd17", "madrs"):
-        return _link(phq, HAMD_KNOTS if o == "hamd17" else MADRS_KNOTS)
+        return _link(phq, o)
     return phq
 
 
