@@ -82,6 +82,17 @@ def test_repeated_courses_each_lower_diversity():
         assert float(ds.shannon.sel(day=slice(start, start + 8)).min()) < 0.95 * h0
 
 
+def test_an_intervention_from_day_0_starts_at_day_0(reference):
+    """The burn-in uses the person's inputs before any intervention: a course from day 0 (the
+    default start_day) begins at day 0, not as a lifelong antibiotic folded into the start
+    (it used to: richness 73 instead of 205 at t = 0, PHQ-9 4.1 instead of 3.0)."""
+    ds = run([{"type": "antibiotic", "class": "amoxicillin", "start_day": 0, "days": 7}],
+             days=10)
+    for var in ("richness", "phq9", "cortisol"):
+        assert at(ds, var, 0) == pytest.approx(at(reference, var, 0), rel=1e-6)
+    assert at(ds, "richness", 7) < 0.8 * at(ds, "richness", 0)
+
+
 @pytest.mark.parametrize("cls,grows", [("vancomycin", "guild_bacteroides"),
                                        ("clindamycin", "guild_enterobacteriaceae")])
 def test_antibiotic_spectra_favour_resistant_guilds(cls, grows):

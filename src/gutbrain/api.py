@@ -129,7 +129,8 @@ def simulate(scenario: Scenario | dict[str, Any] | str | Path, *, every_hours: f
     """Simulate one person through a scenario and return observables sampled every
     ``every_hours`` (xarray Dataset with units and provenance).
 
-    The person starts from their steady state on the scenario's baseline (t = 0) inputs.
+    The person starts from their steady state on the scenario's baseline inputs (person and
+    diet, before any intervention: one that starts at day 0 acts from day 0).
     ``profile``/``sample`` (or ``person: {profile: FILE, sample: ID}`` in the scenario) make
     the measured sample's guild composition that steady state.
     ``parameters`` overrides model parameters for both burn-in and scenario (research knobs,

@@ -342,11 +342,11 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
     Defaults: the default scenario's person and inputs (``scenario_start``): the document
     starts where ``gutbrain simulate`` starts. ``params``: parameter vector (used when no
     ``schedule`` is given); ``y0``: initial state (default: the periodic steady state at t = 0
-    of the parameters in force at t = 0); ``schedule``: scenario inputs — its segment 0
-    parameters are the initial values and ``bolus[0]`` is added to ``y0``; every later boundary
-    where something changes becomes an event (trigger ``time >= boundary``, persistent,
-    initially false, values from the trigger time), as in the engine where ``bolus[k]`` is
-    added and ``params[k]`` take over at ``boundaries[k]``.
+    of the parameters in force before the first intervention); ``schedule``: scenario inputs —
+    its segment 0 parameters are the initial values and ``bolus[0]`` is added to ``y0``;
+    every later boundary where something changes becomes an event (trigger ``time >=
+    boundary``, persistent, initially false, values from the trigger time), as in the engine
+    where ``bolus[k]`` is added and ``params[k]`` take over at ``boundaries[k]``.
 
     Units: every species, parameter, rule variable and number in a formula has one
     (``gutbrain.compile.units``); the model's time unit is the day.
@@ -378,7 +378,8 @@ def export_sbml(model: CompiledModel, params: np.ndarray | None = None,
     if y0 is None:
         from gutbrain.engine.single import Tolerances, steady_state
 
-        y0 = steady_state(model, p0, tol=Tolerances())
+        y0 = steady_state(model, schedule.baseline if schedule is not None else p0,
+                          tol=Tolerances())
     x0 = np.asarray(y0, float).copy()
     if x0.shape != (n,):
         raise ValueError(f"y0 must have {n} values, got shape {x0.shape}")

@@ -33,11 +33,14 @@ class Schedule:
     params: np.ndarray
     bolus: np.ndarray
     events: list[tuple[float, str]] = field(default_factory=list)
+    base: np.ndarray | None = None
 
     @property
     def baseline(self) -> np.ndarray:
-        """Parameters in force before the first intervention (used for the burn-in)."""
-        return self.params[0]
+        """Parameters in force before the first intervention (used for the burn-in): the
+        person's, without any intervention, even one that starts at day 0 (its first segment's
+        parameters would burn a day-0 antibiotic course in as a lifelong one)."""
+        return self.params[0] if self.base is None else self.base
 
     def segment_of(self, t: np.ndarray) -> np.ndarray:
         idx = np.searchsorted(self.boundaries, t, side="right") - 1
@@ -217,7 +220,7 @@ def build_schedule(model: CompiledModel, scenario: s.Scenario,
         B[min(k, nseg - 1), model.state_index(state)] += amount
     events = sorted([(c.start, _describe(c)) for c in changes] +
                     [(t, f"{state} +{amount:g}") for t, state, amount in boluses])
-    return Schedule(bounds, P, B, events)
+    return Schedule(bounds, P, B, events, base=p0)
 
 
 def sample_times(days: float, step: float) -> np.ndarray:
