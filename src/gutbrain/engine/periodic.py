@@ -55,7 +55,7 @@ ROUGH_STALL = 0.5
 ROUGH_LATE = 6
 FIRST_RTOL = 1e-4  # the first FIRST_MAPS maps, hundreds to thousands of units from the solution
 FIRST_MAPS = 2
-POLISH_ITER = 10  # shooting again from a brute-force fallback's result (see below)
+POLISH_ITER = 20  # shooting again from a brute-force fallback's result (see below)
 MAX_LOG_STEP = 2.0  # an update changes no state by more than a factor e^2
 MAX_STEPS = 20_000  # one day takes ~60-140 steps; an iterate needing more is abandoned (the
 # person is finished by brute force) instead of stalling its lockstep group
@@ -221,9 +221,9 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
     A person still unconverged after ``max_iter`` days is brute-forced for ``fallback_days``
     (its status and info are that integration's) and, with ``polish``, shot again from there
     (at most POLISH_ITER days, the slowest modes are left there): the brute force from a
-    thrashing iterate alone ended anywhere from 0.1 to 600 cohort-tolerance units from a
+    thrashing iterate alone ended anywhere from 0.1 to 2,500 cohort-tolerance units from a
     3,000-day burn-in depending on where the iteration stopped, the shot from its result
-    within 0.05 in 2-4 days (4 general persons in 10,000)."""
+    within 0.07 (one 0.7) in 2-11 days (general and depressed persons, 6 seeds and settings)."""
     n_persons, n = params.shape[0], model.n_states
     coords = _Coordinates(model.nonnegative, start)
     m, dphi_dp, varied = sensitivities(model, start_params, start, params, fast=fast_jacobian)
