@@ -63,6 +63,47 @@ def test_a_person_who_does_not_converge_is_finished_by_brute_force(model, person
 
 
 @pytest.mark.slow
+def test_a_brute_force_fallback_is_shot_again_to_its_steady_state(model, persons):
+    """After its brute force, an unconverged person is shot again from there (issue #18): a
+    short fallback from a poor iterate alone leaves the slow modes, the shot does not."""
+    base, params, ref = persons
+    tol = cohort_tolerances()
+    kw = {"max_iter": 2, "fallback_days": 400.0}
+    plain = periodic_steady_states(model, params[:3], ref, base, tol, polish=False, **kw)
+    shot = periodic_steady_states(model, params[:3], ref, base, tol, **kw)
+    assert shot.brute_force.all() and (shot.status == 0).all()
+    assert np.array_equal(shot.status, plain.status) and np.array_equal(shot.info, plain.info)
+    long = integrate_batch(model, np.array([-6000.0, 0.0]), params[:3, None, :],
+                           np.zeros((1, model.n_states)), np.repeat(ref[None], 3, 0),
+                           np.array([0.0]), Tolerances(rtol=1e-6, norm="max")).y[:, 0]
+    assert _units(plain.y, long).max() > 10
+    assert _units(shot.y, long).max() < 1.0
+
+
+def test_the_first_maps_are_rough_and_the_last_tight(model, persons, monkeypatch):
+    """FIRST_MAPS maps at FIRST_RTOL, then ROUGH_RTOL, and a person finishes on SHOOT_RTOL
+    maps only; a guess (near its solution) skips the roughest maps."""
+    base, params, ref = persons
+    calls = []
+    real = periodic.one_day
+
+    def one_day(model, p, y, tol, **kw):
+        calls.append((tol.rtol, len(p)))
+        return real(model, p, y, tol, **kw)
+
+    monkeypatch.setattr(periodic, "one_day", one_day)
+    shot = periodic_steady_states(model, params[:4], ref, base, cohort_tolerances(),
+                                  polish=False)
+    rtols = [r for r, _ in calls]
+    assert rtols[:periodic.FIRST_MAPS] == [periodic.FIRST_RTOL] * periodic.FIRST_MAPS
+    assert periodic.ROUGH_RTOL in rtols and rtols[-1] == periodic.SHOOT_RTOL
+    assert sum(k for _, k in calls) == shot.iterations.sum()
+    calls.clear()
+    periodic_steady_states(model, params[:4], ref, base, cohort_tolerances(), guess=shot.y)
+    assert periodic.FIRST_RTOL not in [r for r, _ in calls]
+
+
+@pytest.mark.slow
 def test_a_failing_person_gets_a_status_and_the_others_do_not_notice(model, persons):
     base, params, ref = persons
     bad = params[:4].copy()
