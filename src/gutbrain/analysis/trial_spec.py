@@ -27,7 +27,8 @@ OUTCOMES = {
     # id: (kind, description)
     "phq9": ("score", "PHQ-9 (0-27), self-report with visit noise"),
     "hamd17": ("score", "HAM-D17 (0-52), severity-band linked to the latent PHQ-9 + rater noise"),
-    "madrs": ("score", "MADRS (0-60), severity-band linked to the latent PHQ-9 + rater noise"),
+    "madrs": ("score", "MADRS (0-60), equipercentile linked to the latent PHQ-9 (Kim 2024) + "
+              "rater noise"),
     "gad7": ("score", "GAD-7 (0-21), self-report with visit noise"),
     "il6": ("lab", "plasma IL-6 (pg/mL)"),
     "crp": ("lab", "plasma CRP (mg/L)"),

@@ -184,8 +184,9 @@ def write_trial_report(spec: TrialSpec, result: dict[str, Any], persons: pd.Data
     body = f"""<h1>Virtual trial: {html.escape(spec.name)}</h1>{warnings}
 <p>Population <code>{html.escape(spec.population.preset)}</code> (n = {len(persons)}, seed
 {spec.population.seed}), run-in {spec.run_in_days:g} days, follow-up {spec.days:g} days.
-Scores carry visit-to-visit measurement noise; HAM-D/MADRS are severity-band linked to the
-latent PHQ-9. Everyday stress varies weekly; all arms receive the same non-specific care.
+Scores carry visit-to-visit measurement noise; HAM-D17 is severity-band linked and MADRS
+equipercentile linked (Kim 2024) to the PHQ-9. Everyday stress and each person's residual
+affect (reported symptoms) vary weekly; all arms receive the same non-specific care.
 Failed persons: {result['failed_persons']}. These are simulated persons: the trial shows
 what the model predicts for a population like this, not what a real trial would find.</p>
 <h2>Arms</h2>{arm_table(spec, result)}
