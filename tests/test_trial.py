@@ -101,6 +101,17 @@ def test_trial_json_layout_and_statistics(small_trial):
     g = by[("probiotic", "phq9")]
     assert g["vs"] == "placebo" and g["ci95"][0] < g["hedges_g"] < g["ci95"][1]
     assert "risk_ratio" in by[("probiotic", "mde_incidence")]
+    # beside the change-score contrast, the baseline-adjusted (ANCOVA) one, by the same
+    # persons: OLS of the end value on arm and baseline
+    a = g["hedges_g_ancova_ci95"]
+    assert a[0] < g["hedges_g_ancova"] < a[1] and 0 <= g["p_value_ancova"] <= 1
+    okp = persons[persons.status == "ok"]
+    X = np.column_stack([np.ones(len(okp)), (okp.arm == "probiotic").to_numpy(float),
+                         okp.phq9_baseline.to_numpy()])
+    beta = np.linalg.lstsq(X, okp.phq9_end.to_numpy(), rcond=None)[0]
+    assert g["mean_difference_ancova"] == pytest.approx(beta[1])
+    assert g["ancova_baseline_slope"] == pytest.approx(beta[2])
+    assert "hedges_g_ancova" not in by[("probiotic", "mde_incidence")]
     # the solver setting is recorded with the design
     assert saved["design"]["rtol"] == 3e-4 and saved["design"]["error_norm"] == "max"
     # persons.parquet: one row per person with arm, traits and outcomes
@@ -238,3 +249,63 @@ def test_madrs_link_follows_published_linking():
     assert 5.0 <= float(np.interp(10.0, madrs, grid)) <= 8.0
     # the HAM-D17 link is still the severity-band one and stays monotone
     assert np.all(np.diff(trial_mod._link(grid, "hamd17")) > 0)
+
+
+def test_ancova_matches_hand_ols_on_a_small_data_set():
+    """The ANCOVA contrast is the arm coefficient of OLS end ~ 1 + arm + baseline: checked
+    against the normal equations solved by hand, its SE against sigma^2 (X'X)^-1, and g
+    against the adjusted difference over the pooled SD of the end values with Hedges' J."""
+    from gutbrain.analysis.trial import ancova
+
+    ba, ea = np.array([10.0, 12.0, 15.0, 11.0, 14.0]), np.array([7.0, 10.0, 11.0, 9.0, 9.0])
+    bb, eb = np.array([13.0, 9.0, 16.0, 12.0]), np.array([12.0, 8.0, 14.0, 12.0])
+    X = np.column_stack([np.ones(9), np.r_[np.ones(5), np.zeros(4)], np.r_[ba, bb]])
+    y = np.r_[ea, eb]
+    xtx_inv = np.linalg.inv(X.T @ X)
+    beta = xtx_inv @ X.T @ y
+    resid = y - X @ beta
+    s2 = resid @ resid / (9 - 3)
+    se = math.sqrt(s2 * xtx_inv[1, 1])
+    c = ancova(ba, ea, bb, eb)
+    assert c["mean_difference_ancova"] == pytest.approx(beta[1])
+    assert c["ancova_baseline_slope"] == pytest.approx(beta[2])
+    assert c["mean_difference_ancova_se"] == pytest.approx(se)
+    t975 = 2.4469118511449692  # t quantile, 6 df
+    lo, hi = c["mean_difference_ancova_ci95"]
+    assert lo == pytest.approx(beta[1] - t975 * se) and hi == pytest.approx(beta[1] + t975 * se)
+    sd = math.sqrt((4 * ea.var(ddof=1) + 3 * eb.var(ddof=1)) / 7)
+    g = (1 - 3 / (4 * 9 - 9)) * beta[1] / sd
+    assert c["hedges_g_ancova"] == pytest.approx(g)
+    lo, hi = c["hedges_g_ancova_ci95"]
+    assert lo < g < hi and hi - g == pytest.approx(1.96 * math.sqrt((se / sd) ** 2
+                                                                    + g * g / 18))
+    # too few persons: undefined, not zero
+    assert math.isnan(ancova(ba[:1], ea[:1], bb, eb)["hedges_g_ancova"])
+
+
+def test_ancova_removes_a_chance_baseline_imbalance_that_biases_change_scores():
+    """No treatment effect, arm a recruited 2 points above arm b at baseline; the end value
+    regresses to the mean (end = mu + b (baseline - mu) + noise, b = 0.4). The change-score
+    difference is biased by -(1 - b) * 2 = -1.2; the ANCOVA difference is ~0."""
+    from gutbrain.analysis.trial import ancova, hedges_g
+
+    rng = np.random.default_rng(11)
+    n, mu, slope, shift = 4000, 15.0, 0.4, 2.0
+
+    def arm(offset):
+        true = rng.normal(mu, 4.0, n)
+        base = true + offset + rng.normal(0, 1.0, n)  # the imbalance: who was recruited
+        end = mu + slope * (base - mu) + rng.normal(0, 3.0, n)
+        return base, end
+
+    ba, ea = arm(shift)
+    bb, eb = arm(0.0)
+    change_diff = (ea - ba).mean() - (eb - bb).mean()
+    imbalance = ba.mean() - bb.mean()
+    assert change_diff == pytest.approx(-(1 - slope) * imbalance, abs=0.15)
+    assert change_diff < -0.9
+    c = ancova(ba, ea, bb, eb)
+    assert abs(c["mean_difference_ancova"]) < 0.15
+    assert c["mean_difference_ancova_ci95"][0] < 0 < c["mean_difference_ancova_ci95"][1]
+    assert c["ancova_baseline_slope"] == pytest.approx(slope, abs=0.03)
+    assert abs(c["hedges_g_ancova"]) < 0.04 < abs(hedges_g(ea - ba, eb - bb)[0])
