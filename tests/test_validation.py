@@ -248,3 +248,27 @@ def test_cli_validate_command(tmp_path):
     assert out_html.stat().st_size > 100_000
     res = runner.invoke(app, ["validate", "--tier", "gold"])
     assert res.exit_code == 2
+
+
+def test_trial_contrast_reads_the_baseline_adjusted_statistics():
+    """stat: hedges_g_ancova / mean_difference_ancova pick the ANCOVA contrast (with its own
+    CI in the detail); hedges_g keeps its meaning; a statistic the contrast lacks is named."""
+    import xarray as xr
+
+    from gutbrain.analysis.validation.metrics import Context, compute
+
+    c = {"arm": "p", "vs": "c", "outcome": "phq9", "mean_difference": -1.0, "hedges_g": -0.2,
+         "ci95": [-0.4, 0.0], "p_value": 0.05, "mean_difference_ancova": -0.6,
+         "mean_difference_ancova_se": 0.2, "mean_difference_ancova_ci95": [-1.0, -0.2],
+         "hedges_g_ancova": -0.12, "hedges_g_ancova_ci95": [-0.25, 0.01]}
+    ctx = Context(runs={"trial": xr.Dataset(attrs={"trial": json.dumps(
+        {"contrasts": [c], "arms": {}})})})
+    out = compute(ctx, {"fn": "trial_contrast", "outcome": "phq9", "stat": "hedges_g_ancova",
+                        "sign": -1.0})
+    assert out.value == pytest.approx(0.12) and "-0.25 to 0.01" in out.detail
+    out = compute(ctx, {"fn": "trial_contrast", "outcome": "phq9",
+                        "stat": "mean_difference_ancova"})
+    assert out.value == pytest.approx(-0.6) and "-1.00 to -0.20" in out.detail
+    assert compute(ctx, {"fn": "trial_contrast", "outcome": "phq9"}).value == -0.2
+    with pytest.raises(KeyError, match="no statistic 'hedges_g_adjusted'"):
+        compute(ctx, {"fn": "trial_contrast", "outcome": "phq9", "stat": "hedges_g_adjusted"})

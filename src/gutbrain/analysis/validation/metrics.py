@@ -667,13 +667,21 @@ def _trial(ctx: Context) -> dict[str, Any]:
 @metric("trial_contrast")
 def m_trial_contrast(ctx: Context, outcome: str, stat: str = "hedges_g",
                      arm: str | None = None, sign: float = 1.0) -> MetricOutput:
-    """A contrast of a virtual trial against its first arm (hedges_g, mean_difference,
-    risk_ratio or responder_risk_ratio); ``sign`` flips the convention (e.g. positive =
-    benefit in Hofmeister 2021)."""
+    """A contrast of a virtual trial against its first arm: of change scores (hedges_g,
+    mean_difference), baseline-adjusted (hedges_g_ancova, mean_difference_ancova: ANCOVA of
+    the end value on arm and baseline, analysis.trial.ancova), or of events (risk_ratio,
+    responder_risk_ratio); ``sign`` flips the convention (e.g. positive = benefit in
+    Hofmeister 2021)."""
     res = _trial(ctx)
+    cis = {"hedges_g": "ci95", "risk_ratio": "ci95",
+           "hedges_g_ancova": "hedges_g_ancova_ci95",
+           "mean_difference_ancova": "mean_difference_ancova_ci95"}
     for c in res["contrasts"]:
         if c["outcome"] == outcome and (arm is None or c["arm"] == arm):
-            lo, hi = c["ci95"] if stat in ("hedges_g", "risk_ratio") else (None, None)
+            if stat not in c:
+                raise KeyError(f"the trial's {outcome!r} contrast has no statistic {stat!r} "
+                               f"(it has {', '.join(k for k in c if k not in ('arm', 'vs'))})")
+            lo, hi = c[cis[stat]] if stat in cis else (None, None)
             detail = f"{c['arm']} vs {c['vs']}, {outcome}: {stat} = {c[stat]:.3f}"
             if lo is not None:
                 detail += f" (95% CI {lo:.2f} to {hi:.2f})"
