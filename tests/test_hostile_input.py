@@ -162,6 +162,8 @@ def test_trial_json_is_strict_json_when_an_arm_is_empty(tmp_path, monkeypatch):
     result = json.loads(text)
     c = [c for c in result["contrasts"] if c["outcome"] == "phq9"][0]
     assert c["hedges_g"] is None and c["ci95"] == [None, None]
+    assert c["hedges_g_ancova"] is None and c["mean_difference_ancova_ci95"] == [None, None]
+    assert "baseline-adjusted g = n/a" in one_line(res)
     assert result["arms"]["fibre"]["n"] == 0
 
 

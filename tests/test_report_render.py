@@ -137,6 +137,26 @@ def test_trial_json_gains_per_arm_time_courses(trial_report):
     assert not pd.read_parquet(trial_report.parent / "persons.parquet").attrs
 
 
+def test_trial_report_shows_the_baseline_adjusted_contrast_beside_the_change_score(
+        trial_report):
+    from gutbrain.report.trial import _fmt
+
+    saved = json.loads((trial_report.parent / "trial.json").read_text())
+    text = trial_report.read_text()
+    assert "<th>hedges_g</th>" in text and "<th>hedges_g_ancova (95% CI)</th>" in text
+    c = next(c for c in saved["contrasts"] if c["outcome"] == "phq9")
+    row = next(r for r in text.split("<tr>") if r.startswith("<td>fibre</td><td>control</td>"
+                                                          "<td>phq9</td>"))
+    cells = row.split("</td><td>")
+    assert _fmt(c["hedges_g"]) == cells[4]
+    assert _fmt(c["mean_difference_ancova"]) == cells[8]
+    assert cells[9].startswith(_fmt(c["hedges_g_ancova"]) + " (")
+    # an event outcome has no ANCOVA: its cells stay empty
+    rr = next(r for r in text.split("<tr>") if "<td>mde_incidence</td>" in r)
+    assert rr.split("</td><td>")[8] == ""
+    assert "baseline-adjusted" in text
+
+
 def test_trial_report_has_arm_table_and_renders_in_chromium(browser, trial_report):
     text = trial_report.read_text()
     assert "<table class='arms'>" in text and " ± " in text

@@ -79,8 +79,10 @@ def trial(
                f"RR = {_fmt(c['risk_ratio'])}")
         model = (f"; model 90 % [{_fmt(c['model_interval'][0])}, "
                  f"{_fmt(c['model_interval'][1])}]" if "model_interval" in c else "")
+        adjusted = (f"; baseline-adjusted g = {_fmt(c['hedges_g_ancova'])}"
+                    if "hedges_g_ancova" in c else "")
         say(f"{c['arm']} vs {c['vs']} · {c['outcome']}: {eff} "
-            f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}]{model}")
+            f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}]{adjusted}{model}")
     for name, arm in result["arms"].items():
         if arm.get("failed"):
             say(f"arm {name}: {arm['failed']} of {arm['randomised']} persons failed to "

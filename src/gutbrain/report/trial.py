@@ -84,6 +84,45 @@ def arm_table(spec: TrialSpec, result: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _ci(ci: list | None) -> str:
+    return "" if not ci else f"{_fmt(ci[0])} to {_fmt(ci[1])}"
+
+
+CONTRAST_COLUMNS = (
+    # (header, trial.json key or None for a derived cell)
+    ("arm", "arm"), ("vs", "vs"), ("outcome", "outcome"),
+    ("mean_difference", "mean_difference"), ("hedges_g", "hedges_g"),
+    ("risk_ratio", "risk_ratio"), ("ci95", "ci95"), ("p_value", "p_value"),
+    ("mean_difference_ancova", "mean_difference_ancova"),
+    ("hedges_g_ancova (95% CI)", "hedges_g_ancova"), ("p_value_ancova", "p_value_ancova"),
+)
+
+
+def contrast_table(result: dict[str, Any]) -> str:
+    """The contrasts of trial.json: change-score statistics (mean_difference, hedges_g, ci95,
+    p_value; risk_ratio for events) and, for continuous outcomes, the baseline-adjusted
+    (ANCOVA) difference and g beside them; a caption says how the two differ."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h, _ in CONTRAST_COLUMNS)
+    rows = []
+    for c in result["contrasts"]:
+        cells = []
+        for _, k in CONTRAST_COLUMNS:
+            v = c.get(k, "")
+            cell = _ci(v) if k.endswith("ci95") else _fmt(v)
+            if k == "hedges_g_ancova" and k in c:
+                cell += f" ({_ci(c.get('hedges_g_ancova_ci95'))})"
+            cells.append(cell)
+        rows.append("<tr>" + "".join(f"<td>{v}</td>" for v in cells) + "</tr>")
+    caption = ("<p class='caption'>mean_difference and hedges_g compare the arms' change "
+               "scores (end minus baseline; g standardised by the pooled SD of the change). "
+               "The _ancova columns are baseline-adjusted: the arm coefficient of a regression "
+               "of the end value on arm and baseline (ANCOVA), with g standardised by the "
+               "pooled SD of the end values. With a chance difference between the arms' "
+               "baselines, change scores regress to the mean and the two disagree; the "
+               "adjusted estimate is the one most published trials report.</p>")
+    return f"<table class='contrasts'><tr>{head}</tr>{''.join(rows)}</table>{caption}"
+
+
 def time_course_figure(spec: TrialSpec, course: dict[str, Any], outcome: str) -> go.Figure:
     """Mean ± SD of a score outcome by day for every arm; day 0 is randomisation."""
     day = np.asarray(course["day"], dtype=float)
@@ -172,11 +211,7 @@ def write_trial_report(spec: TrialSpec, result: dict[str, Any], persons: pd.Data
                           "and remission", margin={"t": 40, "b": 30}, template="plotly_white",
                           yaxis_range=[0, 1])
         parts.append(figure_div(fig, "fig-responders"))
-    keys = ["arm", "vs", "outcome", "mean_difference", "hedges_g", "risk_ratio", "ci95",
-            "p_value"]
-    rows = "".join("<tr>" + "".join(
-        f"<td>{_fmt(c.get(k, '')) if k != 'ci95' else _fmt(c[k][0]) + ' to ' + _fmt(c[k][1])}"
-        "</td>" for k in keys) + "</tr>" for c in result["contrasts"])
+    table = contrast_table(result)
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in result.get("warnings", []))
     if warnings:
         warnings = f"<div class='warn'><b>Warnings</b><ul>{warnings}</ul></div>"
@@ -198,7 +233,7 @@ randomisation; the grey area before it is the run-in. PHQ-9 and GAD-7 panels sho
 severity bands.</p>
 {''.join(courses)}
 <h2>Contrasts against {html.escape(arms_list[0])}</h2>
-<table><tr>{''.join(f'<th>{k}</th>' for k in keys)}</tr>{rows}</table>
+{table}
 <h2>Distributions</h2>
 {''.join(parts)}"""
     return write_text_atomic(path, page(f"Virtual trial: {spec.name}", body))
