@@ -136,6 +136,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
              "host-hpa.chronic-stress.acth-undershoot"),
     "dex_ref": ("host-hpa.dst.suppression",),
     "relief_care": ("clinical.placebo.natural-course", "clinical.placebo.responders"),
+    "relief_expectancy": ("clinical.placebo.responders",),
     "relief_mind": ("clinical.mindfulness.anxiety", "clinical.mindfulness.depression",
                     "clinical.mindfulness.cortisol"),
     "relief_ex": ("clinical.exercise.depression",),

@@ -130,11 +130,22 @@ def _weekly_stress(n_weeks: int, rng: np.random.Generator) -> np.ndarray:
     return np.exp(STRESS_SD * z - 0.5 * STRESS_SD**2)
 
 
+# What taking part means from randomisation, by trial design: (care_support,
+# treatment_expectancy) in every arm. Trial contact relieves perceived stress in open and
+# wait-list trials too (Posternak & Zimmerman 2007: each visit ~0.8 HAM-D points); a blinded
+# treatment adds its expectancy (spontaneous improvement is about half of the placebo
+# response, Rutherford 2012); a cohort or survey has neither.
+DESIGNS: dict[str, tuple[float, float]] = {"open": (1.0, 0.0),
+                                           "placebo_controlled": (1.0, 1.0),
+                                           "observational": (0.0, 0.0)}
+
+
 def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: int,
                      mood_z: np.ndarray):
     """A grid shared by the chunk (schedule cuts, weekly cuts, randomisation, background
     life events) with each person's parameters: their schedule, weekly stress, weekly residual
-    affect (continued from its screening draw ``mood_z``), and trial care from randomisation;
+    affect (continued from its screening draw ``mood_z``), and trial contact and treatment
+    expectancy from randomisation (DESIGNS);
     and their boluses (scheduled, and background life events when the
     spec asks for them, from day 0 of the run-in)."""
     end = spec.run_in_days + spec.days
@@ -147,6 +158,8 @@ def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: 
     mids = 0.5 * (grid[:-1] + grid[1:])
     weeks = (mids // WEEK).astype(int)
     i_care = model.param_index("care_support")
+    i_expect = model.param_index("treatment_expectancy")
+    care, expectancy = DESIGNS[spec.design]
     i_stress = model.param_index("stress_level")
     i_mood = model.param_index("mood_fluctuation")
     P = np.empty((len(scheds), len(mids), scheds[0].params.shape[1]))
@@ -165,7 +178,9 @@ def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: 
         mood = weekly_mood(float(mood_z[k]), int(weeks.max()) + 1,
                            np.random.default_rng([seed, int(person), 5]))
         P[k, :, i_mood] += mood[weeks]
-        P[k, mids >= spec.run_in_days, i_care] = 1.0
+        randomised = mids >= spec.run_in_days
+        P[k, randomised, i_care] = care
+        P[k, randomised, i_expect] = expectancy
     return grid, P, B
 
 
@@ -641,6 +656,9 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
                         "diet": spec.diet, "rtol": COHORT_RTOL, "error_norm": COHORT_NORM,
                         "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD,
                         "mood_fluctuation": {p.name: p.value for p in MOOD_FLUCTUATION},
+                        "kind": spec.design,
+                        "care_support": DESIGNS[spec.design][0],
+                        "treatment_expectancy": DESIGNS[spec.design][1],
                         "biomarker_cv": BIOMARKER_CV, "parameters": spec.parameters,
                         "background_life_events": (
                             {p.name: p.value for p in LIFE_EVENT_STREAM}

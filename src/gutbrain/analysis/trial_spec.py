@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -98,6 +98,11 @@ class TrialSpec(_Strict):
     # screening and through run-in and trial
     # (population.LIFE_EVENT_STREAM: rate and severities with their sources); off by default
     background_life_events: bool = False
+    # what taking part means from randomisation (analysis.trial.DESIGNS): "open" = trial
+    # contact (visits, assessment) in every arm, as in open-label and wait-list trials;
+    # "placebo_controlled" = contact plus the expectancy of a treatment believed possibly
+    # active in every arm (double blind); "observational" = neither (a cohort or survey)
+    design: Literal["open", "placebo_controlled", "observational"] = "open"
 
     @field_validator("parameters", mode="before")
     @classmethod

@@ -73,7 +73,8 @@ parameters = (
               "minutes and are cleared within 1-2 h (Vanuytsel 2014: the 2-h permeability test "
               "started with the stressor); assumed", 4.0, 100.0,
               "mast-cell activation relaxation rate"),
-    Parameter("K_mast_crh", 3.0, "1", "calibrated: a public-speech stressor (CRH drive x ~20 "
+    Parameter("K_mast_crh", 3.0, "1", "assumed (with p_mast, which is fitted): a public-speech "
+              "stressor (CRH drive x ~20 "
               "for 30 min) doubles 2-h permeability (Vanuytsel 2014: 0.030 -> 0.059), while "
               "everyday chronic stress (drive x 1.1-1.5) adds little", 0.5, 20.0,
               "stress-driven CRH excess giving half-maximal mast-cell activation (Hill n = 2)"),

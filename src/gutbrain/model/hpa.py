@@ -137,9 +137,23 @@ parameters = (
               0.0, 1000.0, "moderate-vigorous exercise", "input"),
     Parameter("care_support", 0.0, "1", "scenario input; 1 = enrolled in a trial (visits, "
               "contact, expectancy)", 0.0, 1.0, "non-specific care and expectancy", "input"),
-    Parameter("relief_care", 0.35, "1", "calibrated: placebo arms of depression RCTs reach "
-              "35-40% responders (Furukawa 2016); visits lower HAM-D (Posternak 2007)", 0.0,
-              0.8, "share of perceived stress relieved by trial contact and expectancy"),
+    Parameter("relief_care", 0.35, "1", "calibrated: wait-listed patients with major "
+              "depression improve by ~4 HAM-D points over a trial's weeks (clinical.placebo."
+              "natural-course, Rutherford 2012) and ~20 % respond (clinical.placebo.waitlist-"
+              "responders, Posternak & Miller 2001); each assessment visit lowers HAM-D ~0.7-0.9 "
+              "points (Posternak & Zimmerman 2007)", 0.0,
+              0.8, "share of perceived stress relieved by trial contact (visits, assessment)"),
+    Parameter("treatment_expectancy", 0.0, "1", "scenario input; 1 = taking a treatment the "
+              "person believes may work (either arm of a double-blind placebo-controlled trial: "
+              "trial design placebo_controlled); 0 = none (wait-list, open or observational)",
+              0.0, 1.0, "expectancy of a treatment believed possibly active", "input"),
+    Parameter("relief_expectancy", 0.75, "1", "calibrated: placebo arms of double-blind "
+              "antidepressant RCTs reach 35-40 % responders (clinical.placebo.responders, "
+              "Furukawa 2016), twice the wait-list's ~20 % (Posternak & Miller 2001): "
+              "spontaneous improvement is about half of the placebo response (Rutherford 2012); "
+              "routed through perceived stress (appraisal), as trial contact is (assumed); "
+              "0.6 gave 34 % responders, 0.69 36 %, 0.75 38 %", 0.0,
+              0.9, "share of the remaining perceived stress relieved by treatment expectancy"),
     Parameter("stress_sensitivity", 1.0, "1", "trait; stress appraisal varies between people",
               0.2, 3.0, "person's stress sensitivity", "trait"),
     Parameter("relief_mind", 0.15, "1", "calibrated: mindfulness lowers perceived stress, "
@@ -158,7 +172,9 @@ assignments = (
                " + relief_ex*exercise_min/(exercise_min + K_ex) + relief_care*care_support",
                "1", "share of stress removed by mindfulness, exercise and care/expectancy"),
     Assignment("stress_total", "stress_sensitivity*(stress_level + life_event_stress)"
-               "*(1 - stress_relief)", "1", "perceived psychological stress"),
+               "*(1 - stress_relief)*(1 - relief_expectancy*treatment_expectancy)", "1",
+               "perceived psychological stress (expectancy relieves what the other reliefs "
+               "leave)"),
     Assignment("circadian_drive",
                "circ_floor + exp(circ_kappa*(cos(2*pi*(t - circ_phase)) - 1))"
                " + car_amp*exp(car_kappa*(cos(2*pi*(t - wake_time - car_delay)) - 1))", "1",

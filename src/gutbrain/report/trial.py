@@ -21,6 +21,15 @@ ARM_COLORS = ("#666666", "#1f5fa8", "#c0392b", "#27ae60", "#8e44ad", "#d08a00", 
 BAND_COLORS = ("#e6f4ea", "#fdf7dc", "#fdebd3", "#fbdcd0", "#f6cccc")
 
 
+
+# how the report names each trial design (analysis.trial.DESIGNS)
+DESIGN_TEXT = {"open": "<code>open</code>: trial contact (visits, assessment) from randomisation",
+               "placebo_controlled": "<code>placebo_controlled</code>: trial contact and the "
+                                     "expectancy of a treatment believed possibly active (double "
+                                     "blind) from randomisation",
+               "observational": "<code>observational</code>: no trial contact or expectancy "
+                                "(a cohort or survey)"}
+
 def _fmt(x: Any) -> str:
     if x is None or (isinstance(x, float) and x != x):
         return "n/a"
@@ -221,7 +230,8 @@ def write_trial_report(spec: TrialSpec, result: dict[str, Any], persons: pd.Data
 {spec.population.seed}), run-in {spec.run_in_days:g} days, follow-up {spec.days:g} days.
 Scores carry visit-to-visit measurement noise; HAM-D17 is severity-band linked and MADRS
 equipercentile linked (Kim 2024) to the PHQ-9. Everyday stress and each person's residual
-affect (reported symptoms) vary weekly; all arms receive the same non-specific care.
+affect (reported symptoms) vary weekly; every arm shares the non-specific effects of the
+design, {DESIGN_TEXT[spec.design]}.
 Failed persons: {result['failed_persons']}. These are simulated persons: the trial shows
 what the model predicts for a population like this, not what a real trial would find.</p>
 <h2>Arms</h2>{arm_table(spec, result)}
