@@ -159,11 +159,14 @@ def run_chunks(fn: Callable[..., pd.DataFrame], tasks: Sequence[Task],
 
 
 def threadsafe_parallel() -> bool:
-    """Whether numba's parallel loops may run from two threads at once: its threading layer
-    (chosen at the first parallel call) is OpenMP or TBB. The workqueue layer aborts the
-    process on a concurrent launch, so without a known safe layer chunks run one at a time."""
+    """Whether chunks may run two at a time in this process: numba's parallel loops may run
+    from two threads at once (its threading layer, chosen at the first parallel call, is
+    OpenMP or TBB; the workqueue layer aborts the process on a concurrent launch), and numba
+    has more than one thread (a process held to one core keeps to it)."""
     import numba
 
+    if numba.get_num_threads() < 2:
+        return False
     try:
         return numba.threading_layer() in ("omp", "tbb")
     except ValueError:  # no parallel function has run yet: the layer is not chosen

@@ -34,7 +34,7 @@ from gutbrain.analysis.population import (
 )
 from gutbrain.analysis.trial_spec import OUTCOMES, TrialSpec
 from gutbrain.compile.build import compile_model
-from gutbrain.engine.batch import integrate_batch, observe_batch
+from gutbrain.engine.batch import BatchSolution, integrate_batch, observe_batch
 from gutbrain.scenario.schedule import build_schedule
 from gutbrain.scenario.schema import Scenario
 
@@ -72,6 +72,7 @@ CHUNK = 256
 # in-process chunks run two at a time (threads): one chunk's serial Python (schedules,
 # rows, Parquet) overlaps the other's solver instead of idling a core (chunks.run_chunks)
 CHUNKS_IN_FLIGHT = 2
+OBSERVE_BLOCK = 64  # persons observed at once (every observable at every sample: 16 MB)
 # Everyday stress fluctuates from week to week: weekly log-multiplier of stress_level follows
 # an AR(1); calibrated so that placebo-arm PHQ-9/HAM-D change SDs approach the 5-7 points of
 # depression RCTs (Furukawa 2016 placebo arms; Rutherford 2012).
@@ -202,20 +203,28 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
     wake = float(params[0, model.param_index("wake_time")])
     t, idx = _times(spec, wake)
     sol = integrate_batch(model, bounds, P, B, state, t, cohort_tolerances())
-    obs_all = observe_batch(model, sol, bounds, P)
-    status = sol.status
-    messages = sol.messages(model)
-    del sol, P, B, scheds  # the samples and segments (~130 MB a chunk): two chunks run at once
     col = {o: i for i, o in enumerate(model.observable_ids)}
     # what the rows read: every observable at the few visit times, and the daily score columns
-    # (person x day x 2; the time course and MDE episodes), not every observable every day
+    # (person x day x 2; the time course and MDE episodes), not every observable every day;
+    # observed OBSERVE_BLOCK persons at a time (a person's observables, their plausibility
+    # check and failure status do not depend on who else is observed with them)
     visits = ("base", "end", "morning", "wake", "wake30")
     kept = np.unique(np.concatenate([idx[k] for k in visits]))
     at = {k: np.searchsorted(kept, idx[k]) for k in visits}
     score_cols = {"phq9": 0, "gad7": 1}
-    daily = obs_all[:, :, [col["phq9"], col["gad7"]]][:, idx["daily"]]
-    obs_visits = obs_all[:, kept]
-    del obs_all
+    n = len(persons)
+    daily = np.empty((n, len(idx["daily"]), 2))
+    obs_visits = np.empty((n, len(kept), len(col)))
+    for a in range(0, n, OBSERVE_BLOCK):
+        b = min(a + OBSERVE_BLOCK, n)
+        part = BatchSolution(sol.t, sol.y[a:b], sol.status[a:b], sol.info[a:b])  # views: the
+        obs = observe_batch(model, part, bounds, P[a:b])  # statuses it flags are the chunk's
+        daily[a:b] = obs[:, :, [col["phq9"], col["gad7"]]][:, idx["daily"]]
+        obs_visits[a:b] = obs[:, kept]
+        del obs
+    status = sol.status
+    messages = sol.messages(model)
+    del sol, P, B, scheds  # the samples and segments (~90 MB a chunk): two chunks run at once
     rows = []
     for j, person in enumerate(persons):
         rng = np.random.default_rng([seed, int(person), 1])
