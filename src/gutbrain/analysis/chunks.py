@@ -96,10 +96,12 @@ def run_chunks(fn: Callable[..., pd.DataFrame], tasks: Sequence[Task],
                scheduler: str | None = None,
                progress: Callable[[str], None] | None = None,
                keep: bool = True, digest: str | None = None, what: str = "run",
-               overwrite: bool = False) -> list[pd.DataFrame]:
+               overwrite: bool = False, concurrent: int = 1) -> list[pd.DataFrame]:
     """Results of ``fn(*args)`` for every task, in task order. With ``keep=False`` (streaming
     to ``out``) chunk tables are not held in memory and an empty list is returned. ``digest``
-    keys the chunks in ``out`` to this run (see claim_chunk_dir)."""
+    keys the chunks in ``out`` to this run (see claim_chunk_dir). ``concurrent``: in-process
+    chunks in flight at once (threads; for a ``fn`` that is thread-safe and spends most of its
+    time in compiled code without the GIL: see _run_overlapped)."""
     chunk_dir = None
     if out:
         chunk_dir = claim_chunk_dir(out, digest or "unkeyed", what, overwrite)
@@ -142,10 +144,55 @@ def run_chunks(fn: Callable[..., pd.DataFrame], tasks: Sequence[Task],
             if cluster is not None:
                 cluster.close()
     else:
-        for key, args, path in todo:
-            df = _run_and_store(fn, args, path)
+        def done(key: str, df: pd.DataFrame) -> None:
             if keep:
                 frames[key] = df
             if progress:
                 progress(key)
+
+        if concurrent > 1 and len(todo) > 1 and threadsafe_parallel():
+            _run_overlapped(fn, todo, concurrent, done)
+        else:
+            for key, args, path in todo:
+                done(key, _run_and_store(fn, args, path))
     return [frames[key] for key, _ in tasks] if keep else []
+
+
+def threadsafe_parallel() -> bool:
+    """Whether chunks may run two at a time in this process: numba's parallel loops may run
+    from two threads at once (its threading layer, chosen at the first parallel call, is
+    OpenMP or TBB; the workqueue layer aborts the process on a concurrent launch), and numba
+    has more than one thread (a process held to one core keeps to it)."""
+    import numba
+
+    if numba.get_num_threads() < 2:
+        return False
+    try:
+        return numba.threading_layer() in ("omp", "tbb")
+    except ValueError:  # no parallel function has run yet: the layer is not chosen
+        return False
+
+
+def _run_overlapped(fn: Callable[..., pd.DataFrame], todo: list[tuple[str, Any, str | None]],
+                    concurrent: int, done: Callable[[str, pd.DataFrame], None]) -> None:
+    """Chunks in ``concurrent`` threads, results handed on in task order. A chunk spends
+    part of its time in serial Python (schedules, observations, rows, Parquet) while its
+    compiled solver runs with the GIL released on every core; with two chunks in flight
+    one's serial part runs beside the other's solver instead of leaving a core idle. Results
+    are those of the serial loop (each chunk is a deterministic function of its arguments)."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(concurrent, thread_name_prefix="gutbrain-chunk")
+    window: deque[tuple[str, Future]] = deque()
+    try:
+        for key, args, path in todo:
+            window.append((key, pool.submit(_run_and_store, fn, args, path)))
+            if len(window) >= concurrent:
+                first, fut = window.popleft()
+                done(first, fut.result())
+        while window:
+            first, fut = window.popleft()
+            done(first, fut.result())
+    finally:  # on an error or an interrupt: nothing new starts, a running chunk finishes
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -28,6 +28,7 @@ from gutbrain.scenario.schema import Scenario
 DEFAULT_OBSERVABLES = ("phq9", "gad7", "cortisol", "il6", "crp", "butyrate", "shannon",
                        "barrier_integrity", "trp_plasma", "neurodegeneration_risk")
 CHUNK = 256
+CHUNKS_IN_FLIGHT = 2  # in-process chunks at once (see trial.CHUNKS_IN_FLIGHT)
 MAX_COHORT_BYTES = 8e9  # output rows x observables x 4 bytes (float32)
 
 
@@ -118,7 +119,7 @@ def run_cohort(scenario: Scenario, preset: str = "general", n: int = 1000, seed:
                                                    pop.state[idx], every_days, observables,
                                                    rtol)))
     run_chunks(cohort_chunk, tasks, outdir, workers, scheduler, progress, keep=False,
-               digest=digest, what="cohort")
+               digest=digest, what="cohort", concurrent=CHUNKS_IN_FLIGHT)
     failed = _failed_persons(outdir, len(tasks))
     traits = pop.traits.assign(person=np.arange(n))
     traits["status"] = "ok"

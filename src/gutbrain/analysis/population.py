@@ -180,11 +180,21 @@ def mood_value(name: str) -> float:
 def weekly_mood(z0: float, n_weeks: int, rng: np.random.Generator) -> np.ndarray:
     """One person's weekly residual affect (logit) from the screening draw z0 (standard
     normal score of week 0): an AR(1) in stationary state, scaled by MOOD_FLUCTUATION sd."""
+    return weekly_mood_many(np.array([z0], dtype=float), n_weeks, [rng])[0]
+
+
+def weekly_mood_many(z0: np.ndarray, n_weeks: int, rngs: list[np.random.Generator]
+                     ) -> np.ndarray:
+    """weekly_mood of many persons (person x week), each from their own generator: the same
+    numbers as one person and one draw at a time, the recursion run for all at once."""
     rho = mood_value("rho")
-    z = np.empty(n_weeks)
-    z[0] = z0
+    e = np.array([r.standard_normal(n_weeks - 1) for r in rngs]).reshape(len(rngs),
+                                                                          n_weeks - 1)
+    z = np.empty((len(rngs), n_weeks))
+    z[:, 0] = z0
+    c = np.sqrt(1 - rho**2)
     for w in range(1, n_weeks):
-        z[w] = rho * z[w - 1] + np.sqrt(1 - rho**2) * rng.standard_normal()
+        z[:, w] = rho * z[:, w - 1] + c * e[:, w - 1]
     return mood_value("sd") * z
 
 

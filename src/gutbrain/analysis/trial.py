@@ -30,11 +30,11 @@ from gutbrain.analysis.population import (
     background_life_events,
     cohort_tolerances,
     population,
-    weekly_mood,
+    weekly_mood_many,
 )
 from gutbrain.analysis.trial_spec import OUTCOMES, TrialSpec
 from gutbrain.compile.build import compile_model
-from gutbrain.engine.batch import integrate_batch, observe_batch
+from gutbrain.engine.batch import BatchSolution, integrate_batch, observe_batch
 from gutbrain.scenario.schedule import build_schedule
 from gutbrain.scenario.schema import Scenario
 
@@ -69,6 +69,10 @@ REMISSION = {"phq9": ("<", 5.0), "hamd17": ("<=", 7.0), "madrs": ("<", 10.0),
 SCALE_MAX = {"phq9": 27.0, "gad7": 21.0, "hamd17": 52.0, "madrs": 60.0}
 OUTCOME_ORDER = {o: i for i, o in enumerate(sorted(BIOMARKER_CV))}  # per-biomarker streams
 CHUNK = 256
+# in-process chunks run two at a time (threads): one chunk's serial Python (schedules,
+# rows, Parquet) overlaps the other's solver instead of idling a core (chunks.run_chunks)
+CHUNKS_IN_FLIGHT = 2
+OBSERVE_BLOCK = 64  # persons observed at once (every observable at every sample: 16 MB)
 # Everyday stress fluctuates from week to week: weekly log-multiplier of stress_level follows
 # an AR(1); calibrated so that placebo-arm PHQ-9/HAM-D change SDs approach the 5-7 points of
 # depression RCTs (Furukawa 2016 placebo arms; Rutherford 2012).
@@ -122,11 +126,15 @@ def _arm_scenario(spec: TrialSpec, arm: str) -> Scenario:
                                     "diet": spec.diet, "interventions": shifted})
 
 
-def _weekly_stress(n_weeks: int, rng: np.random.Generator) -> np.ndarray:
-    z = np.empty(n_weeks)
-    z[0] = rng.standard_normal()
+def _weekly_stress_many(n_weeks: int, rngs: list[np.random.Generator]) -> np.ndarray:
+    """Weekly stress multipliers (person x week): each person's AR(1) from their generator,
+    the same numbers as one draw at a time, the recursion run for all persons at once."""
+    e = np.array([r.standard_normal(n_weeks) for r in rngs]).reshape(len(rngs), n_weeks)
+    z = np.empty_like(e)
+    z[:, 0] = e[:, 0]
+    c = math.sqrt(1 - STRESS_RHO**2)
     for w in range(1, n_weeks):
-        z[w] = STRESS_RHO * z[w - 1] + math.sqrt(1 - STRESS_RHO**2) * rng.standard_normal()
+        z[:, w] = STRESS_RHO * z[:, w - 1] + c * e[:, w]
     return np.exp(STRESS_SD * z - 0.5 * STRESS_SD**2)
 
 
@@ -147,40 +155,50 @@ def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: 
     affect (continued from its screening draw ``mood_z``), and trial contact and treatment
     expectancy from randomisation (DESIGNS);
     and their boluses (scheduled, and background life events when the
-    spec asks for them, from day 0 of the run-in)."""
+    spec asks for them, from day 0 of the run-in). Built for the whole chunk at once (one
+    Python loop per person used to be ~10 % of a trial's serial time)."""
     end = spec.run_in_days + spec.days
     events = [background_life_events(end, np.random.default_rng([seed, int(person), 4]))
-              if spec.background_life_events else (np.zeros(0), np.zeros(0))
-              for person in persons]
+              for person in persons] if spec.background_life_events else []
     grid = np.unique(np.concatenate([scheds[0].boundaries, np.arange(0.0, end, WEEK),
                                      [spec.run_in_days, end], *(d for d, _ in events)]))
     grid = grid[(grid >= 0) & (grid <= end)]
     mids = 0.5 * (grid[:-1] + grid[1:])
     weeks = (mids // WEEK).astype(int)
+    n_weeks = int(weeks.max()) + 1
     i_care = model.param_index("care_support")
     i_expect = model.param_index("treatment_expectancy")
     care, expectancy = DESIGNS[spec.design]
     i_stress = model.param_index("stress_level")
     i_mood = model.param_index("mood_fluctuation")
-    P = np.empty((len(scheds), len(mids), scheds[0].params.shape[1]))
-    B = np.zeros((len(scheds), len(mids), model.n_states))
-    for k, (sch, person) in enumerate(zip(scheds, persons, strict=True)):
-        P[k] = sch.params[sch.segment_of(mids)]
-        for j, t0 in enumerate(sch.boundaries[:-1]):
-            if np.any(sch.bolus[j]):
-                B[k, int(np.searchsorted(grid, t0))] += sch.bolus[j]
-        i_event = model.state_index("life_event_stress")
-        for day, sev in zip(*events[k], strict=True):
-            B[k, int(np.searchsorted(grid, day)), i_event] += sev
-        factor = _weekly_stress(int(weeks.max()) + 1,
-                                np.random.default_rng([seed, int(person), 2]))
-        P[k, :, i_stress] = np.clip(P[k, :, i_stress] * factor[weeks], 0.0, 1.0)
-        mood = weekly_mood(float(mood_z[k]), int(weeks.max()) + 1,
-                           np.random.default_rng([seed, int(person), 5]))
-        P[k, :, i_mood] += mood[weeks]
-        randomised = mids >= spec.run_in_days
-        P[k, randomised, i_care] = care
-        P[k, randomised, i_expect] = expectancy
+    n = len(scheds)
+    B = np.zeros((n, len(mids), model.n_states))
+    if all(np.array_equal(sch.boundaries, scheds[0].boundaries) for sch in scheds):
+        seg = scheds[0].segment_of(mids)  # the arm's schedule cuts are everyone's
+        P = np.stack([sch.params for sch in scheds])[:, seg]
+        bolus = np.stack([sch.bolus for sch in scheds])
+        for j, t0 in enumerate(scheds[0].boundaries[:-1]):
+            if np.any(bolus[:, j]):  # (the grid holds every cut: one segment per index)
+                B[:, int(np.searchsorted(grid, t0))] += bolus[:, j]
+    else:
+        P = np.stack([sch.params[sch.segment_of(mids)] for sch in scheds])
+        for k, sch in enumerate(scheds):
+            for j, t0 in enumerate(sch.boundaries[:-1]):
+                if np.any(sch.bolus[j]):
+                    B[k, int(np.searchsorted(grid, t0))] += sch.bolus[j]
+    i_event = model.state_index("life_event_stress")
+    for k, (days, sev) in enumerate(events):
+        for day, sv in zip(days, sev, strict=True):
+            B[k, int(np.searchsorted(grid, day)), i_event] += sv
+    factor = _weekly_stress_many(n_weeks, [np.random.default_rng([seed, int(person), 2])
+                                           for person in persons])
+    P[:, :, i_stress] = np.clip(P[:, :, i_stress] * factor[:, weeks], 0.0, 1.0)
+    mood = weekly_mood_many(mood_z, n_weeks, [np.random.default_rng([seed, int(person), 5])
+                                              for person in persons])
+    P[:, :, i_mood] += mood[:, weeks]
+    randomised = mids >= spec.run_in_days
+    P[:, randomised, i_care] = care
+    P[:, randomised, i_expect] = expectancy
     return grid, P, B
 
 
@@ -200,40 +218,57 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
     wake = float(params[0, model.param_index("wake_time")])
     t, idx = _times(spec, wake)
     sol = integrate_batch(model, bounds, P, B, state, t, cohort_tolerances())
-    obs_all = observe_batch(model, sol, bounds, P)
     col = {o: i for i, o in enumerate(model.observable_ids)}
+    # what the rows read: every observable at the few visit times, and the daily score columns
+    # (person x day x 2; the time course and MDE episodes), not every observable every day;
+    # observed OBSERVE_BLOCK persons at a time (a person's observables, their plausibility
+    # check and failure status do not depend on who else is observed with them)
+    visits = ("base", "end", "morning", "wake", "wake30")
+    kept = np.unique(np.concatenate([idx[k] for k in visits]))
+    at = {k: np.searchsorted(kept, idx[k]) for k in visits}
+    score_cols = {"phq9": 0, "gad7": 1}
+    n = len(persons)
+    daily = np.empty((n, len(idx["daily"]), 2))
+    obs_visits = np.empty((n, len(kept), len(col)))
+    for a in range(0, n, OBSERVE_BLOCK):
+        b = min(a + OBSERVE_BLOCK, n)
+        part = BatchSolution(sol.t, sol.y[a:b], sol.status[a:b], sol.info[a:b])  # views: the
+        obs = observe_batch(model, part, bounds, P[a:b])  # statuses it flags are the chunk's
+        daily[a:b] = obs[:, :, [col["phq9"], col["gad7"]]][:, idx["daily"]]
+        obs_visits[a:b] = obs[:, kept]
+        del obs
+    status = sol.status
+    messages = sol.messages(model)
+    del sol, P, B, scheds  # the samples and segments (~90 MB a chunk): two chunks run at once
     rows = []
     for j, person in enumerate(persons):
         rng = np.random.default_rng([seed, int(person), 1])
-        obs = obs_all[j]
-        row: dict[str, Any] = {"person": int(person), "arm": arm,
-                               "status": "ok" if sol.status[j] == 0 else
-                               sol.messages(model)[j]}
-        latent_b = obs[idx["base"][0], col["phq9"]]
-        latent_e = obs[idx["end"][0], col["phq9"]]
+        obs = obs_visits[j]
+        row: dict[str, Any] = {"person": int(person), "arm": arm, "status": messages[j]}
+        latent_b = obs[at["base"][0], col["phq9"]]
+        latent_e = obs[at["end"][0], col["phq9"]]
         row["phq9_true_baseline"] = float(latent_b)  # noise-free model state
         row["phq9_true_end"] = float(latent_e)
         for o in spec.outcomes:
             if o in ("phq9", "gad7"):
                 lat = (latent_b, latent_e) if o == "phq9" else (
-                    obs[idx["base"][0], col["gad7"]], obs[idx["end"][0], col["gad7"]])
+                    obs[at["base"][0], col["gad7"]], obs[at["end"][0], col["gad7"]])
                 vals = np.clip(np.array(lat) + rng.normal(0, MEASUREMENT_SD[o], 2), 0,
                                SCALE_MAX[o])
             elif o in ("hamd17", "madrs"):
                 vals = np.clip(_link(np.array([latent_b, latent_e]), o)
                                + rng.normal(0, RATER_SD[o], 2), 0, SCALE_MAX[o])
             elif o == "cortisol":
-                vals = obs[idx["morning"], col["cortisol"]]
+                vals = obs[at["morning"], col["cortisol"]]
             elif o == "cortisol_awakening_response":
-                w, w30 = obs[idx["wake"], col["cortisol"]], obs[idx["wake30"], col["cortisol"]]
+                w, w30 = obs[at["wake"], col["cortisol"]], obs[at["wake30"], col["cortisol"]]
                 vals = 100.0 * (w30 - w) / w
             elif o == "mde_incidence":
-                daily = obs[idx["daily"], col["phq9"]]
-                follow = daily[int(spec.run_in_days):]
+                follow = daily[j, int(spec.run_in_days):, score_cols["phq9"]]
                 row["mde_incidence"] = float(_longest_run(follow >= 10.0) >= 14)
                 continue
             else:
-                vals = obs[[idx["base"][0], idx["end"][0]], col[o]]
+                vals = obs[[at["base"][0], at["end"][0]], col[o]]
                 if o in BIOMARKER_CV:
                     sig = math.sqrt(math.log1p(BIOMARKER_CV[o] ** 2))
                     visit = np.random.default_rng([seed, int(person), 3, OUTCOME_ORDER[o]])
@@ -242,12 +277,8 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
             row[f"{o}_end"] = float(vals[1])
         rows.append(row)
     df = pd.DataFrame(rows)
-    # the score outcomes' columns only, then the daily samples: a copy of (person x day x 2),
-    # not of every observable (~60 MB and ~0.3 s a chunk of 250 persons over a year)
-    score_cols = {"phq9": 0, "gad7": 1}
-    daily = obs_all[:, :, [col["phq9"], col["gad7"]]][:, idx["daily"]]
     df.attrs[TIME_COURSE] = chunk_time_course(spec, t[idx["daily"]], daily, score_cols,
-                                              sol.status == 0)
+                                              status == 0)
     return df
 
 
@@ -388,7 +419,7 @@ def run_persons(spec: TrialSpec, pop: Population, out: Path | None = None,
              for key, arm, persons in _chunk_tasks(spec, pop)]
     frames = run_chunks(_chunk, tasks, out, workers, scheduler, progress,
                         digest=trial_digest(spec) if out else None, what="trial",
-                        overwrite=overwrite)
+                        overwrite=overwrite, concurrent=CHUNKS_IN_FLIGHT)
     course = arm_time_courses(frames)
     df = pd.concat(frames, ignore_index=True).sort_values("person").reset_index(drop=True)
     df.attrs = {TIME_COURSE: course} if course else {}

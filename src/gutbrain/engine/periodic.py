@@ -175,13 +175,19 @@ def _anderson(d_f: np.ndarray, d_h: np.ndarray, f: np.ndarray, h: np.ndarray,
     |f − ΔF γ| (normal equations, Tikhonov-regularised; persons with fewer than two entries in
     their history keep h). ΔF, ΔH: (person, depth, state), the differences of consecutive
     entries of the histories, newest last (kept as the iteration goes: the same values that
-    np.diff of the histories gives); f, h the newest entries, f scaled."""
+    np.diff of the histories gives); f, h the newest entries, f scaled.
+
+    The entries that do not count (the initial zeros, and the first difference, taken from
+    the zero "previous" entry) are zeroed in ΔF and ΔH in place: an entry counts for its whole
+    time in the history or never (it counts iff it was appended at count >= 2), so this is the
+    same as masking copies, without two copies of the histories (~5 kB a person, the peak of
+    a population's memory)."""
     h = h.copy()
     depth = d_f.shape[1]
     if (count < depth + 1).any():  # short histories: their oldest differences do not count
         valid = np.arange(depth)[None, :] >= (depth - (count[:, None] - 1))
-        d_f = d_f * valid[:, :, None]
-        d_h = d_h * valid[:, :, None]
+        d_f *= valid[:, :, None]
+        d_h *= valid[:, :, None]
     gram = np.einsum("pis,pjs->pij", d_f, d_f)
     rhs = np.einsum("pis,ps->pi", d_f, f)
     scale = np.maximum(np.trace(gram, axis1=1, axis2=2), 1e-300)[:, None, None]
@@ -241,6 +247,7 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
         dp[~np.isfinite(dp).all(axis=1)] = 0.0  # such a person fails in the first day
         dz = sl.lu_solve(lu, (dp @ (dphi_dp / g0[None, :])).T, check_finite=False).T
         z = z + np.clip(dz, -MAX_LOG_STEP, MAX_LOG_STEP)
+        del dp, dz  # the population's memory peaks in the iteration below: nothing extra held
     y = coords.to_y(z)
     status = np.zeros(n_persons, dtype=np.int64)
     info = np.zeros((n_persons, 4))
@@ -251,6 +258,7 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
     # arithmetic is that of a full-size iteration (results do not depend on who else runs).
     act = np.arange(n_persons)
     za, ya = z, y.copy()
+    del z
     d_f = np.zeros((n_persons, depth, n))  # Anderson histories as differences, newest last
     d_h = np.zeros((n_persons, depth, n))
     f_last = np.zeros((n_persons, n))
@@ -260,10 +268,16 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
     prev = np.full(n_persons, np.inf)  # the last update (cohort-tolerance units)
 
     def compact(keep: np.ndarray) -> None:
+        # one array at a time: each old array is freed before the next is copied (a tuple
+        # assignment held every old and every new array at once, ~7 kB a person)
         nonlocal act, za, ya, d_f, d_h, f_last, h_last, count, precise, prev
-        act, za, ya, d_f, d_h = act[keep], za[keep], ya[keep], d_f[keep], d_h[keep]
-        f_last, h_last, count, precise = f_last[keep], h_last[keep], count[keep], precise[keep]
-        prev = prev[keep]
+        d_f = d_f[keep]
+        d_h = d_h[keep]
+        za = za[keep]
+        ya = ya[keep]
+        f_last = f_last[keep]
+        h_last = h_last[keep]
+        act, count, precise, prev = act[keep], count[keep], precise[keep], prev[keep]
 
     for _ in range(max_iter):
         if act.size == 0:
@@ -273,7 +287,11 @@ def periodic_steady_states(model: CompiledModel, params: np.ndarray, start: np.n
         first = (iterations[act] < first_maps) & ~precise
         for sel, level_tol in ((first, first_tol), (~first & ~precise, rough),
                                (precise, tight)):
-            if sel.any():
+            if sel.all() and act.size == n_persons:  # everyone (the first maps): no copies
+                sol = one_day(model, params, ya, level_tol, starts=starts)
+                g[:] = sol.y[:, 0]
+                ok[:] = sol.status == 0
+            elif sel.any():
                 rows = act[sel]
                 sol = one_day(model, params[rows], ya[sel], level_tol,
                               starts=starts[rows])

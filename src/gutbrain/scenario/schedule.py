@@ -182,7 +182,10 @@ def build_schedule(model: CompiledModel, scenario: s.Scenario,
     state before the first intervention (their steady state), which an autologous FMT banks;
     computed from the baseline when needed and not given."""
     p0 = person_parameters(model, scenario) if base_params is None else base_params.copy()
-    base = {n: p0[i] for i, n in enumerate(model.param_names)}
+    # parameters by name, for the FMT doses only (a dict of 360 entries per person was a
+    # third of a trial chunk's schedule building)
+    base = ({n: p0[i] for i, n in enumerate(model.param_names)}
+            if any(isinstance(iv, s.FMT) for iv in scenario.interventions) else {})
     changes, boluses = _changes(model, scenario, base, p0, state)
     cuts = {0.0, float(scenario.days)}
     for c in changes:
