@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from gutbrain.analysis import trial as trial_mod
 from gutbrain.analysis.population import population
-from gutbrain.analysis.trial import hedges_g, risk_ratio, run_trial
+from gutbrain.analysis.trial import TRIAL_RTOL, hedges_g, risk_ratio, run_trial
 from gutbrain.analysis.trial_spec import load_trial
 from gutbrain.cli import app
 
@@ -113,7 +113,7 @@ def test_trial_json_layout_and_statistics(small_trial):
     assert g["ancova_baseline_slope"] == pytest.approx(beta[2])
     assert "hedges_g_ancova" not in by[("probiotic", "mde_incidence")]
     # the solver setting is recorded with the design
-    assert saved["design"]["rtol"] == 3e-4 and saved["design"]["error_norm"] == "max"
+    assert saved["design"]["rtol"] == TRIAL_RTOL == 1e-3 and saved["design"]["error_norm"] == "max"
     # persons.parquet: one row per person with arm, traits and outcomes
     df = pd.read_parquet(d / "out" / "persons.parquet")
     assert len(df) == 24 and set(df.arm) == {"placebo", "probiotic"}

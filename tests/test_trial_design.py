@@ -84,3 +84,25 @@ def test_blinded_placebo_arm_improves_more_than_a_wait_list_and_a_cohort_least()
         change[design] = result["arms"]["a"]["outcomes"]["hamd17"]["change_mean"]
     assert change["placebo_controlled"] < change["open"] < change["observational"]
     assert change["placebo_controlled"] - change["open"] < -1.0  # points, not rounding
+
+
+def test_trial_tolerance_moves_no_reported_score(monkeypatch):
+    """Trials run at TRIAL_RTOL (1e-3), looser than cohorts (3e-4): every person's reported
+    scores at the end of a year agree within 1e-3 points (visit noise SD ~1.4) and the same
+    persons fail."""
+    from gutbrain.analysis.population import COHORT_RTOL
+
+    spec = parse_trial({"name": "tol", "population": {"preset": "general", "n": 30, "seed": 4},
+                        "days": 240, "run_in_days": 0,
+                        "arms": {"control": [], "fibre": [{"type": "diet",
+                                                           "pattern": "high_fiber"}]},
+                        "outcomes": ["phq9", "gad7", "mde_incidence"]})
+    _, loose, _ = trial_mod.run_trial(spec)
+    monkeypatch.setattr(trial_mod, "TRIAL_RTOL", COHORT_RTOL)
+    _, tight, _ = trial_mod.run_trial(spec)
+    assert trial_mod.TRIAL_RTOL == COHORT_RTOL != 1e-3  # the patch took
+    assert (loose.status == tight.status).all()
+    for col in ("phq9_end", "gad7_end", "phq9_true_end"):
+        diff = (loose[col] - tight[col]).abs().max()
+        assert 0 < diff < 1e-3, (col, diff)  # > 0: the two runs really used two tolerances
+    assert (loose.mde_incidence == tight.mde_incidence).all()
