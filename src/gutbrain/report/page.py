@@ -26,6 +26,7 @@ th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 details{color:#555;font-size:.9em;margin:.3em 0 .6em}
 details summary{cursor:pointer}
 .caption{color:#555;font-size:.9em;margin:.2em 0}
+.scroll{overflow-x:auto;max-width:100%}table.contrasts td{white-space:nowrap}
 .refs li{font-size:.85em;color:#444}
 """
 

@@ -111,7 +111,9 @@ def contrast_table(result: dict[str, Any]) -> str:
     """The contrasts of trial.json: change-score statistics (mean_difference, hedges_g, ci95,
     p_value; risk_ratio for events) and, for continuous outcomes, the baseline-adjusted
     (ANCOVA) difference and g beside them; a caption says how the two differ."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h, _ in CONTRAST_COLUMNS)
+    # headers may wrap after an underscore (<wbr>), so the table fits the page's width
+    head = "".join(f"<th>{html.escape(h).replace('_', '_<wbr>')}</th>"
+                   for h, _ in CONTRAST_COLUMNS)
     rows = []
     for c in result["contrasts"]:
         cells = []
@@ -129,7 +131,8 @@ def contrast_table(result: dict[str, Any]) -> str:
                "pooled SD of the end values. With a chance difference between the arms' "
                "baselines, change scores regress to the mean and the two disagree; the "
                "adjusted estimate is the one most published trials report.</p>")
-    return f"<table class='contrasts'><tr>{head}</tr>{''.join(rows)}</table>{caption}"
+    return (f"<div class='scroll'><table class='contrasts'><tr>{head}</tr>{''.join(rows)}"
+            f"</table></div>{caption}")
 
 
 def time_course_figure(spec: TrialSpec, course: dict[str, Any], outcome: str) -> go.Figure:
