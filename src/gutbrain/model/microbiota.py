@@ -424,6 +424,14 @@ def _build() -> Module:
                   "communities ~0.6-0.8 (HMP Consortium 2012 Nature 486:207); checked by "
                   "microbial.diversity.baseline-shannon", 0.3, 1.0,
                   "Pielou evenness of species within a guild"),
+        Parameter("abx_kill_cv", 0.47, "1", "assumed: the species of a guild differ in "
+                  "susceptibility about as much as the guilds do, because beta-lactam "
+                  "susceptibility among 38 human gut species does not follow phylogeny (Maier "
+                  "et al. 2021 Nature 599:120); 0.47 is the median across-guild CV of the five "
+                  "built-in spectra (0.41-0.72; scenario/presets.py). Ciprofloxacin changed "
+                  "about a third of gut taxa, not all (Dethlefsen et al. 2008 PLoS Biol "
+                  "6:e280)", 0.0, 1.5,
+                  "coefficient of variation of antibiotic kill rates among a guild's species"),
         Parameter("probiotic_strain_rate", 0.012, "species/d", "assumed: one strain of a product "
                   "persisted >= 6 months in 30% of people after 28 days of intake "
                   "(Maldonado-Gómez et al. 2016 Cell Host Microbe 20:515)", 0.0, 0.2,
@@ -684,11 +692,30 @@ def _build() -> Module:
     shannon = " + ".join(f"-share_{g.name}*log(share_{g.name} + 1e-12)" for g in GUILDS)
     asg.append(Assignment("shannon_guild_index", shannon, "nats",
                           "Shannon diversity over guilds"))
-    within = " + ".join(f"share_{g.name}*log(1 + detected_{g.name})" for g in GUILDS)
-    asg.append(Assignment("shannon_index", f"shannon_guild_index + evenness_within*({within})",
+    # within-guild unevenness under antibiotics: the species of a guild are killed at
+    # different rates (abx_kill_cv), so their log-abundances spread; each species' own niche
+    # (its share of the guild's substrates: polysaccharide utilisation loci are species-
+    # specific, Sonnenburg et al. 2010 Cell 141:1241; plus its crowding) pulls it back at the
+    # population's turnover rate, washout plus crowding (>= 0.8 /d, so the spread is taken
+    # quasi-steady: it follows a course within about a day). A log-normal spread s lowers a
+    # community's Shannon index by s^2/2 (to first order); the saturating form keeps the
+    # within-guild index positive when one resistant species takes over its guild.
+    for g in GUILDS:
+        asg.append(Assignment(
+            f"abx_spread_{g.name}", f"abx_kill_cv*abx_{g.name}/(D_wash + c_self_{g.name}"
+            f"*B_{g.name}*species_capacity_{g.name}/(R_{g.name} + 0.01))", "1",
+            f"SD of the log-abundances of {g.name}'s species added by an antibiotic's uneven "
+            "kill"))
+        asg.append(Assignment(
+            f"shannon_within_{g.name}", f"evenness_within*log(1 + detected_{g.name})"
+            f"*exp(-abx_spread_{g.name}**2/(2*evenness_within*log(1 + detected_{g.name})"
+            " + 1e-12))", "nats", f"Shannon index among {g.name}'s detected species"))
+    within = " + ".join(f"share_{g.name}*shannon_within_{g.name}" for g in GUILDS)
+    asg.append(Assignment("shannon_index", f"shannon_guild_index + {within}",
                           "nats", "species-level Shannon diversity: the guild index plus each "
-                          "guild's within-guild index (evenness x log detected species), "
-                          "weighted by the guild's share (Shannon's grouping property)"))
+                          "guild's within-guild index (evenness x log detected species, less "
+                          "an antibiotic's uneven kill), weighted by the guild's share "
+                          "(Shannon's grouping property)"))
     asg.append(Assignment("richness_detected", " + ".join(f"detected_{g.name}" for g in GUILDS),
                           "species", "species detected in a faecal sample"))
     asg.append(Assignment("lactate_mM", f"S_lac*{_fmt(1000 / mm['lac'])}", "mM",
