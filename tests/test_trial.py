@@ -277,7 +277,7 @@ def test_ancova_matches_hand_ols_on_a_small_data_set():
     g = (1 - 3 / (4 * 9 - 9)) * beta[1] / sd
     assert c["hedges_g_ancova"] == pytest.approx(g)
     lo, hi = c["hedges_g_ancova_ci95"]
-    assert lo < g < hi and hi - g == pytest.approx(1.96 * math.sqrt((se / sd) ** 2
+    assert lo < g < hi and hi - g == pytest.approx(t975 * math.sqrt((se / sd) ** 2
                                                                     + g * g / 18))
     # too few persons: undefined, not zero
     assert math.isnan(ancova(ba[:1], ea[:1], bb, eb)["hedges_g_ancova"])
