@@ -309,3 +309,24 @@ def test_ancova_removes_a_chance_baseline_imbalance_that_biases_change_scores():
     assert c["mean_difference_ancova_ci95"][0] < 0 < c["mean_difference_ancova_ci95"][1]
     assert c["ancova_baseline_slope"] == pytest.approx(slope, abs=0.03)
     assert abs(c["hedges_g_ancova"]) < 0.04 < abs(hedges_g(ea - ba, eb - bb)[0])
+
+
+def test_biomarkers_carry_their_measured_visit_cv():
+    """Recorded IL-6, TNF, CRP and 08:00 cortisol are the model state times a log-normal visit
+    factor of mean 1 and the biomarker's published within-person CV; scores' own noise and
+    noise-free outcomes are untouched; CRP keeps the stream it had before the others joined."""
+    from gutbrain.analysis.trial import BIOMARKER_CV, OUTCOME_ORDER, _visit_noise
+
+    assert BIOMARKER_CV == {"crp": 0.42, "il6": 0.27, "tnf": 0.15, "cortisol": 0.21}
+    assert OUTCOME_ORDER["crp"] == 0
+    true = np.array([2.0, 2.0])
+    for outcome, cv in BIOMARKER_CV.items():
+        rec = np.array([_visit_noise(true, outcome, 5, p) for p in range(4000)]) / true
+        assert rec.mean() == pytest.approx(1.0, abs=0.02)
+        assert rec.std() == pytest.approx(cv, rel=0.08)
+        # baseline and end are independent visits
+        assert abs(np.corrcoef(np.log(rec[:, 0]), np.log(rec[:, 1]))[0, 1]) < 0.05
+    sig = math.sqrt(math.log1p(0.42**2))
+    old_crp = true * np.exp(np.random.default_rng([5, 7, 3, 0]).normal(-0.5 * sig**2, sig, 2))
+    assert np.array_equal(_visit_noise(true, "crp", 5, 7), old_crp)
+    assert np.array_equal(_visit_noise(true, "richness", 5, 7), true)

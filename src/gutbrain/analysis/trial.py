@@ -61,12 +61,24 @@ RATER_SD = {"hamd17": 2.0, "madrs": 2.5}  # inter-rater ICC ~0.85-0.9 (TrajkoviÄ
 # CRP: within-person CV 42% over weeks in healthy adults (Macy, Hayes & Tracy 1997 Clin Chem
 # 43:52). Without it, simulated CRP changes are far less noisy than measured ones and Hedges' g
 # of a CRP contrast is inflated (Fedewa 2017 pools measured CRP).
-BIOMARKER_CV = {"crp": 0.42}
+# IL-6: median within-person CV of plasma IL-6 over one month in 27 healthy adults 27 % (31 %
+# and 26 % when repeated after 6 and 12 months; Knudsen et al. 2008 Biomarkers 13:59; ICC 0.48
+# over ~6-week visits, Navarro et al. 2012 Cancer Epidemiol Biomarkers Prev 21:1167).
+# TNF: within-person CV 11-20 % in healthy adults (Aziz et al. 2019 BMC Immunol 20:33; ICC
+# 0.92 over ~6-week visits, Navarro 2012): 0.15.
+# Morning serum cortisol: within-person CV 20.9 % (Ricos et al. 1999 Scand J Clin Lab Invest
+# 59:491, the biological-variation database).
+# Not yet carried (no visit noise, so their g is that of noise-free values): the cortisol
+# awakening response (day-to-day ICC often < 0.4), RMSSD, PSS-10, faecal butyrate and the
+# sequencing-based diversity indices.
+BIOMARKER_CV = {"crp": 0.42, "il6": 0.27, "tnf": 0.15, "cortisol": 0.21}
 FAILED_WARN_SHARE = 0.05  # an arm losing more than this share of persons is warned about
 REMISSION = {"phq9": ("<", 5.0), "hamd17": ("<=", 7.0), "madrs": ("<", 10.0),
              "gad7": ("<", 5.0)}
 SCALE_MAX = {"phq9": 27.0, "gad7": 21.0, "hamd17": 52.0, "madrs": 60.0}
-OUTCOME_ORDER = {o: i for i, o in enumerate(sorted(BIOMARKER_CV))}  # per-biomarker streams
+# per-biomarker random streams, numbered in the order the biomarkers were added (a new one
+# must not reshuffle the draws of those before it)
+OUTCOME_ORDER = {o: i for i, o in enumerate(BIOMARKER_CV)}
 CHUNK = 256
 # in-process chunks run two at a time (threads): one chunk's serial Python (schedules,
 # rows, Parquet) overlaps the other's solver instead of idling a core (chunks.run_chunks)
@@ -268,7 +280,7 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
                 vals = np.clip(_link(np.array([latent_b, latent_e]), o)
                                + rng.normal(0, RATER_SD[o], 2), 0, SCALE_MAX[o])
             elif o == "cortisol":
-                vals = obs[at["morning"], col["cortisol"]]
+                vals = _visit_noise(obs[at["morning"], col["cortisol"]], o, seed, person)
             elif o == "cortisol_awakening_response":
                 w, w30 = obs[at["wake"], col["cortisol"]], obs[at["wake30"], col["cortisol"]]
                 vals = 100.0 * (w30 - w) / w
@@ -277,11 +289,8 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
                 row["mde_incidence"] = float(_longest_run(follow >= 10.0) >= 14)
                 continue
             else:
-                vals = obs[[at["base"][0], at["end"][0]], col[o]]
-                if o in BIOMARKER_CV:
-                    sig = math.sqrt(math.log1p(BIOMARKER_CV[o] ** 2))
-                    visit = np.random.default_rng([seed, int(person), 3, OUTCOME_ORDER[o]])
-                    vals = vals * np.exp(visit.normal(-0.5 * sig**2, sig, 2))
+                vals = _visit_noise(obs[[at["base"][0], at["end"][0]], col[o]], o, seed,
+                                    person)
             row[f"{o}_baseline"] = float(vals[0])
             row[f"{o}_end"] = float(vals[1])
         rows.append(row)
@@ -289,6 +298,17 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
     df.attrs[TIME_COURSE] = chunk_time_course(spec, t[idx["daily"]], daily, score_cols,
                                               status == 0)
     return df
+
+
+def _visit_noise(vals: np.ndarray, outcome: str, seed: int, person: int) -> np.ndarray:
+    """A biomarker's recorded baseline and end values: the model state times a log-normal
+    visit factor of mean 1 with the biomarker's within-person CV (BIOMARKER_CV), drawn from the
+    person's own stream for that biomarker; unchanged for outcomes without one."""
+    if outcome not in BIOMARKER_CV:
+        return vals
+    sig = math.sqrt(math.log1p(BIOMARKER_CV[outcome] ** 2))
+    visit = np.random.default_rng([seed, int(person), 3, OUTCOME_ORDER[outcome]])
+    return vals * np.exp(visit.normal(-0.5 * sig**2, sig, 2))
 
 
 def _retest_r(baseline: np.ndarray, end: np.ndarray) -> float | None:
