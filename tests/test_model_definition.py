@@ -86,9 +86,9 @@ def test_awakening_step_window_from_the_hpa_parameters(model):
     g = p[model.param_index("g_acth")]
     np.testing.assert_allclose(out[0], [centre - 2.5 * sd, 5 * sd,
                                         1 / np.sqrt(g**2 + sd**-2)], rtol=1e-12)
-    # issue #14 awakening burst (SD ~16 min, 8.5 min after 07:00): window 06:28-07:49, steps
-    # capped at ~14 min (below both the burst's SD and 1/g_acth)
-    assert 6.4 / 24 < out[0, 0] < 6.5 / 24 and 0.23 / 24 < out[0, 2] < 0.25 / 24
+    # awakening burst refitted with the adrenal gate (SD ~16 min, 24 min after 07:00): window
+    # 06:44-08:05, steps capped at ~14 min (below both the burst's SD and 1/g_acth)
+    assert 6.7 / 24 < out[0, 0] < 6.8 / 24 and 0.23 / 24 < out[0, 2] < 0.25 / 24
 
 
 def test_generated_jacobian_matches_finite_differences(model):

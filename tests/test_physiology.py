@@ -111,7 +111,8 @@ def test_endotoxin_bolus_cytokine_kinetics():
     hours = (d.day.values - t0) * 24
     peak = {v: (float(d[v].max()), hours[int(np.argmax(d[v].values))])
             for v in ("tnf", "il6", "il10")}
-    assert 1.0 <= peak["tnf"][1] <= 2.0 and 1.3 <= peak["il6"][1] <= 2.7
+    # sample times are multiples of 0.05 h up to float error (2.0 h reads 2.0000000000000036)
+    assert 1.0 <= peak["tnf"][1] <= 2.0 + 1e-9 and 1.3 <= peak["il6"][1] <= 2.7 + 1e-9
     assert 2.0 <= peak["il10"][1] <= 3.5
     assert peak["tnf"][1] < peak["il6"][1] < peak["il10"][1]
     for v, data in (("tnf", 331.0), ("il6", 702.0), ("il10", 43.6)):
