@@ -161,3 +161,13 @@ def test_run_files_of_another_model_are_not_resumed(tmp_path, capsys):
     # the key covers every default value, not only the structure (digest)
     key = unc.model_key()
     assert len(key) == 16 and key == unc.model_key()
+
+
+def test_model_carries_the_immune_refit():
+    """calibration/immune_refit.py landed() gives the refitted Windoloski values in immune.py."""
+    sys.path.insert(0, str(ROOT))  # the script imports its sibling immune_variants
+    refit = _script("gutbrain_calibration_immune_refit", "immune_refit.py")
+    spec = build_model()
+    for name, value in refit.landed().items():
+        per_day = value * 24 if name.startswith("k") else value
+        assert spec.parameter(name).value == pytest.approx(per_day, rel=1e-5), name
