@@ -95,3 +95,36 @@ def test_screening_draws_the_residual_affect_and_the_trial_continues_it():
     _, P_b, _ = trial_mod._person_segments(model, spec, scheds_b, np.arange(6), seed=5,
                                            mood_z=z)
     assert np.array_equal(P_b[:, :, i], P[:, :, i])
+
+
+@pytest.mark.parametrize(("days", "steps"), [(7, 0), (8, 1), (14, 1), (15, 2)])
+def test_end_visit_reads_the_week_of_the_residual_affect_it_falls_in(days, steps):
+    """A retest over `days` sees as many weekly steps of the residual affect as the end visit
+    is whole weeks after baseline, except that a trial ending exactly on a week boundary reads
+    the week that ends there (observe_batch takes the segment that is open at the last
+    time). clinical.population.gad7-retest-1wk therefore runs 8 days: a 7-day trial would
+    compare two visits in the same week of the affect, a 0-day retest as far as that process
+    goes."""
+    pop = population("general", 4, seed=5)
+    model = pop.model
+    i = model.param_index("mood_fluctuation")
+    spec = parse_trial({"name": "retest", "population": {"preset": "general", "n": 4,
+                                                          "seed": 5},
+                        "days": days, "run_in_days": 0, "design": "observational",
+                        "arms": {"a": [], "b": []}, "outcomes": ["gad7"]})
+    sc = trial_mod._arm_scenario(spec, "a")
+    scheds = [build_schedule(model, sc, p, state=y)
+              for p, y in zip(pop.params, pop.state, strict=True)]
+    z = pop.traits["mood_z"].to_numpy()
+    grid, P, _ = trial_mod._person_segments(model, spec, scheds, np.arange(4), seed=5,
+                                            mood_z=z)
+    # the segment each visit reads, as observe_batch picks it
+    seg = np.clip(np.searchsorted(grid, [0.0, float(days)], side="right") - 1, 0,
+                  len(grid) - 2)
+    base, end = P[:, seg[0], i], P[:, seg[1], i]
+    assert np.allclose(base, mood_value("sd") * z)
+    weekly = trial_mod.weekly_mood_many(z, steps + 1, [np.random.default_rng([5, k, 5])
+                                                       for k in range(4)])
+    assert np.allclose(end, weekly[:, steps])
+    if steps:
+        assert not np.allclose(end, base)
