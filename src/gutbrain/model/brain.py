@@ -258,9 +258,10 @@ assignments = (
     Assignment("depression_expressed",
                "depression*exp(mood_fluctuation)/(1 - depression"
                " + depression*exp(mood_fluctuation))", "1",
-               "depressive symptoms as reported over the past two weeks: the slow depressive "
-               "state with the week's residual affect added on the logit scale (= depression "
-               "when mood_fluctuation = 0)"),
+               "depressive symptoms as expressed at this moment: the slow depressive state "
+               "with the week's residual affect added on the logit scale (= depression when "
+               "mood_fluctuation = 0). Not averaged over the PHQ-9's two-week recall window: "
+               "a recorded score is this value plus visit measurement error"),
     Assignment("anxiety_expressed",
                "anxiety*exp(mood_fluctuation)/(1 - anxiety + anxiety*exp(mood_fluctuation))",
                "1", "anxious symptoms as reported: the slow anxiety state with the week's "
