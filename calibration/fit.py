@@ -56,7 +56,7 @@ class Problem:
 
 
 PROBLEMS = {p.name: p for p in (
-    Problem("hpa_endotoxin", {"k_il6_hpa": (5.0, 60.0), "K_il6_hpa": (20.0, 300.0)},
+    Problem("hpa_endotoxin", {"k_il6_hpa": (5.0, 60.0), "K_il6_hpa": (20.0, 1000.0)},
             ("host-hpa.lps.cortisol-peak-lag", "host-hpa.lps.evening-vs-morning-cortisol"),
             why="cytokine drive of CRH: timing of the endotoxin cortisol peak and its "
                 "dependence on the time of day"),

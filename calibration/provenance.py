@@ -99,6 +99,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "K_crp6": ("host-immune.population.healthy-crp",
                "host-immune.population.low-grade-inflammation-crp",
                "host-immune.lps-bolus.crp-peak-time"),
+    "a10_chol": ("vagus.cap.il10-not-lower", "vagus.cap.tnf-peak-cut",
+                 "vagus.cap.tnf-peak-cut-top-human-tone", "host-immune.lps-bolus.il10-peak"),
     "cap_gain": ("vagus.vagotomy.endotoxin-tnf-rises", "vagus.cap.tnf-peak-cut-top-human-tone",
                  "vagus.cap.tnf-peak-cut", "vagus.vagotomy.endotoxin-cortisol-not-raised"),
     # HPA

@@ -130,13 +130,15 @@ def test_refit_keeps_the_resting_activation_of_the_published_set():
     def up(x, k, h):
         return x**h / (x**h + k**h)
 
-    def activation(xme, hme, km, kmtnf, kma):
-        return up(e0, xme, hme) * (km + kmtnf * up(tnf0, v["xMTNF"], v["hMTNF"])) / kma
+    def activation(xme, hme, km, kmtnf, kma, xmtnf, hmtnf):
+        # resting activated cells (the primed stage passes its inflow on unchanged at rest)
+        return up(e0, xme, hme) * (km + kmtnf * up(tnf0, xmtnf, hmtnf)) / kma
 
-    published = activation(3.3, 1.0, 0.0414, 8.6497, 2.67382)
-    refit = activation(v["xME"], v["hME"], v["kM"] / 24, v["kMTNF"] / 24, v["kMA"] / 24)
+    published = activation(3.3, 1.0, 0.0414, 8.6497, 2.67382, 140.845, 3.16)
+    rates = (v["kM"] / 24, v["kMTNF"] / 24, v["kMA"] / 24, v["xMTNF"], v["hMTNF"])
+    refit = activation(v["xME"], v["hME"], *rates)
     assert refit == pytest.approx(published, rel=0.1)
-    assert activation(v["xME"], 1.0, v["kM"] / 24, v["kMTNF"] / 24, v["kMA"] / 24) > 2 * published
+    assert activation(v["xME"], 1.0, *rates) > 2 * published
 
 
 def test_vagus_stimulation_damps_endotoxin_tnf_only_with_spleen():

@@ -122,13 +122,14 @@ parameters = (
     Parameter("k_lab_hpa", 20.0, "1", "assumed: a 15-min TSST raises cortisol ~60% with the "
               "peak 20-40 min after it ends (Kirschbaum 1993; Dickerson & Kemeny 2004)", 0.0,
               50.0, "CRH drive increase during an acute laboratory stressor"),
-    Parameter("k_il6_hpa", 49.3, "1", "calibrated: host-hpa.lps.cortisol-peak-lag, "
+    Parameter("k_il6_hpa", 18.5, "1", "calibrated: host-hpa.lps.cortisol-peak-lag, "
               "host-hpa.lps.evening-vs-morning-cortisol (calibration/fit.py hpa_endotoxin): "
-              "cortisol peaks 2.5 h after 2 ng/kg endotoxin (Schreiber 1993), 2.4x larger "
-              "at the nadir (Pollmächer 1996: ~2x); refitted after the issue #14 circadian "
-              "drive (deeper trough, steeper morning)",
+              "cortisol peaks 3.2 h after 2 ng/kg endotoxin (window 2-4 h, Schreiber 1993), "
+              "2.0x larger at the nadir (Pollmächer 1996: ~2x); refitted after the issue #14 "
+              "circadian drive (49.3) and again after the primed-monocyte immune refit, whose "
+              "flatter dose response gives larger IL-6 peaks at low endotoxin doses",
               0.0, 60.0, "maximal cytokine drive of CRH relative to the circadian peak drive"),
-    Parameter("K_il6_hpa", 92.1, "pg/mL", "calibrated: host-hpa.lps.cortisol-peak-lag, "
+    Parameter("K_il6_hpa", 597.0, "pg/mL", "calibrated: host-hpa.lps.cortisol-peak-lag, "
               "host-hpa.lps.evening-vs-morning-cortisol (with k_il6_hpa): only endotoxin-size "
               "IL-6 moves CRH (Hill n = 2; MDD-range IL-6 of a few pg/mL adds < 0.2%)",
               10.0, 1000.0, "IL-6 giving half-maximal CRH stimulation"),
@@ -193,12 +194,16 @@ parameters = (
               "person believes may work (either arm of a double-blind placebo-controlled trial: "
               "trial design placebo_controlled); 0 = none (wait-list, open or observational)",
               0.0, 1.0, "expectancy of a treatment believed possibly active", "input"),
-    Parameter("relief_expectancy", 0.75, "1", "calibrated: placebo arms of double-blind "
+    Parameter("relief_expectancy", 0.6, "1", "calibrated: placebo arms of double-blind "
               "antidepressant RCTs reach 35-40 % responders (clinical.placebo.responders, "
               "Furukawa 2016), twice the wait-list's ~20 % (Posternak & Miller 2001): "
               "spontaneous improvement is about half of the placebo response (Rutherford 2012); "
               "routed through perceived stress (appraisal), as trial contact is (assumed); "
-              "0.6 gave 34 % responders, 0.69 36 %, 0.75 38 %", 0.0,
+              "0.6 gave 34 % responders, 0.69 36 %, 0.75 38 % until the primed-monocyte "
+              "immune refit and the HPA cytokine-drive refit of 2026-12-06 (the chronic IL-6 "
+              "drive of CRH ~100x weaker; depressed-population PHQ-9 16.9 -> 16.5), after "
+              "which 0.75 gave 41.7 %, 0.69 40.8 %, 0.65 38.8 %, 0.62 38.2 %, 0.6 37.5 % (the "
+              "window's centre)", 0.0,
               0.9, "share of the remaining perceived stress relieved by treatment expectancy"),
     Parameter("stress_sensitivity", 1.0, "1", "trait; stress appraisal varies between people",
               0.2, 3.0, "person's stress sensitivity", "trait"),
