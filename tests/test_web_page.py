@@ -13,6 +13,7 @@ import time
 import pytest
 
 pytest.importorskip("fastapi")
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
 
 
 @pytest.fixture(scope="module")
@@ -185,14 +186,28 @@ def test_downloads_give_a_scenario_gutbrain_reads_and_the_results(browser, serve
     p.close()
 
 
+def answers_when_settled(p: Page, selector: str, timeout_ms: int) -> list[str]:
+    """The answers' texts once each has finished or failed (a failed answer fails the test at
+    once, with its message); on a timeout, what each answer was showing."""
+    settled = (f"() => Array.from(document.querySelectorAll('{selector}'))"
+               ".every(a => a.dataset.done || a.dataset.failed)")
+    texts = f"Array.from(document.querySelectorAll('{selector}')).map(a => a.textContent)"
+    try:
+        p.page.wait_for_function(settled, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pytest.fail(f"answers not finished after {timeout_ms / 1000:g} s: {p.js(texts)}")
+    answers = p.js(texts)
+    failed = [a for a in answers if "Not simulated" in a]
+    assert not failed, failed
+    return answers
+
+
 @pytest.mark.parametrize("number", [1, 4])
 def test_a_readers_question_is_answered_from_a_simulation(browser, server, number):
     p = Page(browser, server)
     p.open(server + "/")
     p.page.click(f"#question-{number} summary")
-    p.page.wait_for_function(f"() => document.querySelector('#question-{number} .answer')"
-                             ".dataset.done", timeout=60_000)
-    text = p.js(f"document.querySelector('#question-{number} .answer').textContent")
+    text = answers_when_settled(p, f"#question-{number} .answer", 60_000)[0]
     assert "not medical advice" in text
     if number == 1:
         assert "14 guilds" in text and "butyrate" in text
@@ -207,9 +222,7 @@ def test_every_readers_question_is_answered(browser, server):
     p.open(server + "/")
     for number in range(1, 6):
         p.page.click(f"#question-{number} summary")
-    p.page.wait_for_function("() => Array.from(document.querySelectorAll('.answer'))"
-                             ".every(a => a.dataset.done)", timeout=180_000)
-    answers = p.js("Array.from(document.querySelectorAll('.answer')).map(a => a.textContent)")
+    answers = answers_when_settled(p, ".answer", 300_000)
     assert all("not medical advice" in a and "Not simulated" not in a for a in answers)
     assert "people in a depressive episode" in answers[4]
     p.close()

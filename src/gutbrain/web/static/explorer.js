@@ -377,11 +377,15 @@ const QUESTIONS = [
       "Stress loosens the gut barrier and shifts the microbes; the inflammation that follows " +
       "feeds back on mood.";
   }],
-  ["Do probiotics work, and for whom?", async () => {
+  ["Do probiotics work, and for whom?", async (progress) => {
     const sc = { name: "question", days: 120, interventions: [{ type: "probiotic",
       genus: "multi_strain", cfu_per_day: 1e10, start_day: 14, days: 56 }] };
-    const [gen, dep] = await Promise.all(["general", "depressed"].map((population) =>
-      runJob({ scenario: sc, population, n: 100, seed: 0 }, () => {})));
+    const done = [0, 0];
+    const [gen, dep] = await Promise.all(["general", "depressed"].map((population, i) =>
+      runJob({ scenario: sc, population, n: 100, seed: 0 }, (p) => {
+        done[i] = p.fraction;
+        progress(`Simulating two groups of 100 people… ${share((done[0] + done[1]) / 2)}`);
+      })));
     const say = (r, who) => `in ${r.n} ${who}, PHQ-9 changed by ` +
       `${fmt(r.observables.phq9.mean)} points on average and ` +
       `${share(r.observables.phq9.share_improved)} improved by at least ${r.improve_points}`;
@@ -403,14 +407,21 @@ function buildQuestions() {
     p.className = "answer";
     p.setAttribute("aria-live", "polite");
     d.append(s, p);
+    // opening a question simulates its answer; reopening one that failed tries again
     d.addEventListener("toggle", async () => {
-      if (!d.open || p.dataset.done) return;
+      if (!d.open || p.dataset.done || p.dataset.busy) return;
+      p.dataset.busy = "1";
+      delete p.dataset.failed;
       p.textContent = "Simulating…";
       try {
-        p.textContent = (await answer()) + LIMITS;
+        p.textContent = (await answer((text) => { p.textContent = text; })) + LIMITS;
         p.dataset.done = "1";
       } catch (e) {
-        p.textContent = `Not simulated: ${e.message}`;
+        p.textContent = `Not simulated: ${e.message} (close and reopen the question to try ` +
+          "again)";
+        p.dataset.failed = "1";
+      } finally {
+        delete p.dataset.busy;
       }
     });
     list.append(d);
