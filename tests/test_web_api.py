@@ -235,6 +235,22 @@ def test_a_solver_failure_is_a_clear_json_error(monkeypatch):
                         "underflow at day 3.2 (variable cortisol)"}
 
 
+def test_a_request_over_its_time_limit_says_how_busy_the_workers_were(monkeypatch):
+    import time
+
+    from gutbrain.web import work
+
+    monkeypatch.setattr(work, "warm_up", lambda: 0.0)
+    monkeypatch.setattr(work, "simulate_payload", lambda *args: time.sleep(1.0))
+    with TestClient(create_app(Limits(request_seconds=0.2),
+                               executor=ThreadPoolExecutor(1))) as c:
+        r = c.post("/api/simulate", json={"days": 10})
+    assert r.status_code == 503
+    assert r.json() == {"error": "request_time", "detail": "the request did not finish within "
+                        "its limit of 0.2 s, waiting for a free worker included (1 worker(s); "
+                        "0 job(s) queued or running)"}
+
+
 def test_limits_from_the_environment(monkeypatch):
     monkeypatch.setenv("GUTBRAIN_WEB_MAX_DAYS", "90")
     monkeypatch.setenv("GUTBRAIN_WEB_MAX_JOBS", "7")

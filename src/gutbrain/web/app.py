@@ -46,7 +46,8 @@ def describe_error(exc: BaseException) -> dict[str, str]:
     if isinstance(exc, WorkerLost):
         return {"error": "worker_lost", "detail": str(exc)}
     if isinstance(exc, TimeoutError):
-        return {"error": "request_time", "detail": "the request took longer than its limit"}
+        return {"error": "request_time",
+                "detail": str(exc) or "the request took longer than its limit"}
     return {"error": "internal", "detail": f"{type(exc).__name__}: {exc}"}
 
 

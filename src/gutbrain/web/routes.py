@@ -33,10 +33,18 @@ async def _json(request: Request) -> Any:
 
 
 async def _in_pool(request: Request, fn: Any, *args: Any) -> Any:
-    """Run ``fn(*args)`` in the pool within the request time limit."""
+    """Run ``fn(*args)`` in the pool within the request time limit (which counts the wait for
+    a free worker: the timeout says how busy the workers were, so a reader can tell a slow
+    request from a queue behind population jobs)."""
     app = request.app
-    return await asyncio.wait_for(app.state.pool.run(fn, *args),
-                                  timeout=app.state.limits.request_seconds)
+    limit = app.state.limits.request_seconds
+    try:
+        return await asyncio.wait_for(app.state.pool.run(fn, *args), timeout=limit)
+    except TimeoutError:
+        jobs = app.state.jobs.active()
+        raise TimeoutError(f"the request did not finish within its limit of {limit:g} s, "
+                           f"waiting for a free worker included ({app.state.pool.workers} "
+                           f"worker(s); {jobs} job(s) queued or running)") from None
 
 
 def register(app: FastAPI) -> None:
