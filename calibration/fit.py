@@ -53,6 +53,16 @@ class Problem:
     why: str = ""
     # parameters that must carry the same value as a fitted one (name -> fitted name)
     tied: tuple[tuple[str, str], ...] = ()
+    # parameters computed from the fitted ones (name -> Python expression of fitted names),
+    # e.g. an intercept that keeps a law through a calibrated state
+    derived: tuple[tuple[str, str], ...] = ()
+
+    def dependent(self, fitted: dict[str, float]) -> dict[str, float]:
+        """The tied and derived values that go with ``fitted``."""
+        out = {t: fitted[f] for t, f in self.tied}
+        out.update({d: float(eval(expr, {"round": round}, dict(fitted)))  # noqa: S307
+                    for d, expr in self.derived})
+        return out
 
 
 PROBLEMS = {p.name: p for p in (
@@ -60,6 +70,13 @@ PROBLEMS = {p.name: p for p in (
             ("host-hpa.lps.cortisol-peak-lag", "host-hpa.lps.evening-vs-morning-cortisol"),
             why="cytokine drive of CRH: timing of the endotoxin cortisol peak and its "
                 "dependence on the time of day"),
+    Problem("colon_ph_cross_diet", {"ph_slope": (0.003, 0.0174)},
+            ("microbial.diet.ph-fall-plant-based", "microbial.diet.butyrate-share-max"),
+            starts=3, derived=(("ph_intercept", "round(6.39 + ph_slope*93.67, 4)"),),
+            why="slope of the colonic pH law across diets: a plant diet acidifies the colon "
+                "~0.6 pH (Zimmer 2012) and butyrate stays <= 30 % of SCFA on every diet "
+                "(Cummings 1987); the intercept keeps the Western steady state of "
+                "microPopGut's law (pH 6.39 at TSCFA 93.67 mM)"),
     Problem("probiotic_persistence", {"k_lacto_adhere": (0.05, 5.0),
                                       "k_lacto_shed": (0.02, 2.0)},
             ("microbial.probiotic.undetectable-after-stop",
@@ -109,7 +126,12 @@ def residual(target: Target, value: float) -> float:
     """Inside first, centred second. Two-sided windows: with d the signed distance from the
     centre in half-widths, r = INSIDE_WEIGHT * d inside (|d| <= 1) and grows OUTSIDE_SLOPE
     times faster beyond the edges, so leaving a window costs far more than sitting off-centre.
-    One-sided windows: shortfall beyond the edge relative to the edge (0 inside)."""
+    One-sided windows: 0 inside; outside, INSIDE_WEIGHT (what a two-sided window costs at its
+    edge) plus OUTSIDE_SLOPE times the shortfall relative to the edge, so that leaving one costs
+    more than any off-centre place inside a two-sided one. Before 2026-12-07 the residual was the
+    bare relative shortfall, and a fit could trade an anchor's bound for centring a soft target
+    (a 1 % excess cost less than sitting 10 % off-centre); records written before keep their
+    values."""
     lo, hi = target.window
     if not math.isfinite(value):
         return 10.0
@@ -123,9 +145,8 @@ def residual(target: Target, value: float) -> float:
         return math.copysign(INSIDE_WEIGHT + OUTSIDE_SLOPE * (abs(d) - 1.0), d)
     edge = lo if lo is not None else hi
     scale = max(abs(edge), 1e-9)
-    if lo is not None:
-        return max(0.0, lo - value) / scale
-    return max(0.0, value - hi) / scale
+    short = (lo - value if lo is not None else value - hi) / scale
+    return INSIDE_WEIGHT + OUTSIDE_SLOPE * short if short > 0 else 0.0
 
 
 def evaluate(targets: list[Target], values: dict[str, float]) -> tuple[np.ndarray, list[float]]:
@@ -157,7 +178,7 @@ def fit(problem: Problem, seed: int = 0) -> dict[str, Any]:
     def values_of(x: np.ndarray) -> dict[str, float]:
         out = {n: float(math.exp(v) if lg else v) for n, v, lg in zip(names, x, logs,
                                                                        strict=True)}
-        return {**out, **{t: out[f] for t, f in problem.tied}}
+        return {**out, **problem.dependent(out)}
 
     def fun(x: np.ndarray) -> np.ndarray:
         return evaluate(targets, values_of(x))[0]
@@ -177,7 +198,7 @@ def fit(problem: Problem, seed: int = 0) -> dict[str, Any]:
     for digits in (3, 4, 5, 6):  # shortest rounding that keeps every target's verdict
         rounded = {k: float(f"{v:.{digits}g}") for k, v in best["fitted"].items()
                    if k in names}
-        res, vals = evaluate(targets, {**rounded, **{t: rounded[f] for t, f in problem.tied}})
+        res, vals = evaluate(targets, {**rounded, **problem.dependent(rounded)})
         if [t.contains(v) for t, v in zip(targets, vals, strict=True)] == inside:
             break
     return {
@@ -185,11 +206,14 @@ def fit(problem: Problem, seed: int = 0) -> dict[str, Any]:
         "method": "scipy.optimize.least_squares (trf, bounded) from a Latin-hypercube "
                   f"multi-start ({problem.starts} starts); residual = {INSIDE_WEIGHT} x "
                   "distance from the window centre in half-widths inside, growing "
-                  f"{OUTSIDE_SLOPE} per half-width outside; values rounded to the fewest "
-                  "significant digits that keep every verdict",
+                  f"{OUTSIDE_SLOPE} per half-width outside (one-sided windows: "
+                  f"{INSIDE_WEIGHT} + {OUTSIDE_SLOPE} x the shortfall relative to the edge); "
+                  "values rounded to the fewest significant digits that keep every verdict",
         "bounds": {n: list(problem.parameters[n]) for n in names},
         "fitted": rounded,
         "tied": {t: f for t, f in problem.tied},
+        "derived": {d: {"expression": expr, "value": problem.dependent(rounded)[d]}
+                    for d, expr in problem.derived},
         "targets": [{"id": t.id, "value": v, "window": list(t.window), "residual": float(r),
                      "inside": bool(t.contains(v))}
                     for t, v, r in zip(targets, vals, res, strict=True)],

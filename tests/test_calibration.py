@@ -62,6 +62,10 @@ def test_model_carries_the_fitted_values(record):
         assert p.low <= low <= value <= high <= p.high
         for t in rec["targets"]:
             assert t["id"] in p.source, f"{name}'s source does not name target {t['id']}"
+    for name, derived in rec.get("derived", {}).items():  # computed from the fitted values
+        assert spec.parameter(name).value == pytest.approx(derived["value"], rel=1e-9), (
+            f"{name}: model has {spec.parameter(name).value}, {record.name} derived "
+            f"{derived['value']} ({derived['expression']})")
     assert all(t["inside"] for t in rec["targets"]), "a fitted target left its window"
     assert len(rec["starts"]) >= 1 and all(math.isfinite(s["cost"]) for s in rec["starts"])
 
@@ -78,7 +82,10 @@ def test_residual_prefers_inside_to_centred():
     assert fit.residual(t, float("nan")) == 10.0
     lower_only = _target([1.0, None])
     assert fit.residual(lower_only, 5.0) == 0.0
-    assert fit.residual(lower_only, 0.5) == pytest.approx(0.5)
+    # leaving a one-sided window costs what a two-sided one costs at its edge, and more
+    assert fit.residual(lower_only, 0.5) == pytest.approx(fit.INSIDE_WEIGHT
+                                                          + fit.OUTSIDE_SLOPE * 0.5)
+    assert fit.residual(lower_only, 0.99) > abs(fit.residual(t, 2.1))
 
 
 def test_overrides_reach_every_run_but_never_replace_a_runs_own():

@@ -331,10 +331,23 @@ def _build() -> Module:
                   "(Cummings 1987) and >= 90% absorbed (Topping & Clifton 2001); "
                   "within Kettle 2022 regional fits 4.2-25.2 /d (Ruppin 1980: 9.6)", 4.0, 25.0,
                   "SCFA absorption rate"),
-        Parameter("ph_intercept", 8.02, "pH", MICROPOPGUT + " pH = 8.02 - 0.0174 TSCFA", 7.5,
-                  8.5, "colonic pH at zero SCFA"),
-        Parameter("ph_slope", 0.0174, "pH/mM", MICROPOPGUT, 0.01, 0.025,
-                  "pH drop per mM total SCFA"),
+        Parameter("ph_intercept", 6.9904, "pH", "calibrated with ph_slope, from which it is "
+                  "derived (calibration/fit.py colon_ph_cross_diet: microbial.diet.ph-fall-plant-"
+                  "based, microbial.diet.butyrate-share-max): the law passes through the "
+                  "Western steady state of " + MICROPOPGUT + "'s pH = 8.02 - 0.0174 TSCFA "
+                  "(pH 6.39 at 93.67 mM), i.e. 6.39 + ph_slope x 93.67", 6.5, 8.5,
+                  "colonic pH at zero SCFA"),
+        Parameter("ph_slope", 0.00641, "pH/mM", "calibrated: microbial.diet.ph-fall-plant-based, "
+                  "microbial.diet.butyrate-share-max (calibration/fit.py colon_ph_cross_diet): "
+                  "how far a fibre-rich diet acidifies the colon across people (faecal pH 6.9 "
+                  "omnivores, 6.3 vegans: Zimmer 2012; no omnivore/lacto-ovo vegetarian "
+                  "difference: van Faassen 1993), with butyrate kept a minority product on "
+                  "every diet (Cummings 1987). A third of the slope of the pH gradient along "
+                  "one colon (0.0174, " + MICROPOPGUT + ", from Cummings 1987's caecum-to-"
+                  "rectum TSCFA and pH): that gradient also carries the bicarbonate and water "
+                  "exchange of the distal colon, which a one-compartment colon cannot separate "
+                  "from diet (ph_gradient_widening takes the gradient's spread)",
+                  0.002, 0.025, "pH drop per mM total SCFA"),
         Parameter("imm_total", 2e-3, "g/L/d", "assumed: recovery 2-6 wk after antibiotics "
                   "(Palleja 2018)", 0.0, 0.05, "immigration of all guilds from the "
                   "environment (food, other people), split by healthy composition"),
