@@ -391,7 +391,10 @@ const QUESTIONS = [
       `${share(r.observables.phq9.share_improved)} improved by at least ${r.improve_points}`;
     return "Eight weeks of a multi-strain probiotic (10¹⁰ CFU/day): " +
       `${say(gen, "people from the general population")}; ` +
-      `${say(dep, "people in a depressive episode")}. The average hides the spread: see ` +
+      `${say(dep, "people in a depressive episode")}. Each simulated person is compared ` +
+      "with themselves without the probiotic, over the two weeks where the average effect " +
+      "is largest and without the day-to-day noise of questionnaires, so it can exceed " +
+      "what a trial reports at its end. The average hides the spread: see " +
       "“Person to person” above for any change you choose.";
   }],
 ];
