@@ -39,7 +39,7 @@ REQUIRED = {"antibiotic", "probiotic", "chronic_stress", "high_fiber"}
 # every intervention type in one short scenario: segment changes (antibiotic, probiotic,
 # prebiotic, diet, fermented food, stress, stress reduction, interferon, a 15-min lab stressor,
 # an endotoxin infusion) and boluses (FMT, endotoxin, dexamethasone, life event, tryptophan
-# depletion)
+# depletion, infection)
 ACUTE_MIX = {
     "name": "acute_mix", "person": "healthy_adult", "days": 30, "diet": "western",
     "interventions": [
@@ -60,6 +60,7 @@ ACUTE_MIX = {
          "exercise_min_per_week": 150, "start_day": 21, "days": 6},
         {"type": "interferon_alpha", "miu": 3, "start_day": 22, "days": 6},
         {"type": "endotoxin", "ng_per_kg": 1, "day": 25.5, "infusion_hours": 4},
+        {"type": "infection", "day": 26, "crp_rise_mg_per_l": 30},
     ],
 }
 

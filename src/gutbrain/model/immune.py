@@ -164,6 +164,20 @@ parameters = tuple(
                   "IL-6 saturating CRP synthesis"),
         Parameter("k_crp", 0.875, "1/d", "CRP half-life 19 h (Pepys & Hirschfield 2003 J Clin "
                   "Invest 111:1805)", 0.5, 1.5, "CRP clearance"),
+        Parameter("k_infection_resolve", 0.5, "1/d", "assumed from the course of CRP in "
+                  "untreated upper respiratory infections: CRP peaks 2-4 days after the onset "
+                  "and is back below 10 mg/L in most within a week (Melbye et al. 2004 Br J Gen "
+                  "Pract 54:653: > 10 mg/L in 26 of 41 persons in the first week, 5 after it); "
+                  "with the build-up (k_infection_onset), the hepatic delay (k_hep_apr) and CRP "
+                  "clearance (k_crp), a 1.4-day half-life of the drive puts the CRP peak ~3 days "
+                  "after the onset",
+                  0.1, 3.0, "resolution rate of an acute infection's inflammatory drive"),
+        Parameter("k_infection_onset", 1.5, "1/d", "assumed: an infection's systemic "
+                  "inflammation builds over the first day or two of illness (symptoms, fever and "
+                  "CRP rise over days 1-3 of an untreated respiratory infection: Melbye et al. "
+                  "2004 Br J Gen Pract 54:653), so the drive peaks ~1 day after the onset and "
+                  "IL-6 stays near tens of pg/mL rather than spiking", 0.3, 10.0,
+                  "rate at which an infection's inflammatory drive builds"),
         Parameter("k_hep_apr", 0.61, "1/d", "calibrated: host-immune.lps-bolus.crp-peak-time "
                   "(calibration/fit.py crp_synthesis_delay): CRP peaks 24-48 h after endotoxin "
                   "(Pepys & Hirschfield 2003; the IL-6 -> CRP lag of the Dwivedi 2014 PK/PD "
@@ -216,11 +230,19 @@ species = (
             f"*{_dn('il6', 'x66', 'h66')}*{_dn('il10', 'x610', 'h610')}*MA"
             " - k6*(il6 - w6*(1 + k6_stress*stress_total)*inflammatory_gain"
             "/(1 + ex_antiinflam*exercise_norm))"
-            " + k6_ifn*ifn_effect"),
+            " + k6_ifn*ifn_effect + k6*infection"),
     Species("il10", 3.7, "pg/mL", "plasma IL-10",
             f"(k10M*(1 + a10_chol*cholinergic_signal) + k106*{_up('il6', 'x106', 'h106')})*MA"
             " - k10*(il10 - w10)"
             " + k10_treg*bu_colonocyte/(K_bu_barrier + bu_colonocyte)"),
+    Species("infection_nascent", 0.0, "pg/mL", "an acute infection's inflammatory drive "
+            "still to come: set at the onset, it passes into the active drive over about a day "
+            "(k_infection_onset)", "-k_infection_onset*infection_nascent"),
+    Species("infection", 0.0, "pg/mL", "an acute infection's active inflammatory drive, as the "
+            "plasma IL-6 it adds (production k6 x infection, so IL-6 follows it within hours); "
+            "resolving at k_infection_resolve. The pathogen's other signals (TNF, interferons, "
+            "fever) are not modelled",
+            "k_infection_onset*infection_nascent - k_infection_resolve*infection"),
     Species("crp_synthesis", 0.875, "mg/L/d", "hepatic CRP synthesis rate (acute-phase "
             "programme induced by IL-6)",
             "k_hep_apr*(k_crp_syn*il6/(1 + il6/K_crp6) - crp_synthesis)"),
@@ -232,6 +254,8 @@ observables = (
     Observable("il6", "il6", "pg/mL", "plasma IL-6"),
     Observable("il10", "il10", "pg/mL", "plasma IL-10"),
     Observable("crp", "crp", "mg/L", "plasma C-reactive protein"),
+    Observable("infection_il6_drive", "infection", "pg/mL", "IL-6 added by an acute infection's "
+               "inflammatory drive (0 without infection)"),
 )
 
 MODULE = Module("immune", "Innate immunity, cytokines and CRP", parameters, species,

@@ -8,6 +8,7 @@ if-statements inside the right-hand side (DESIGN §4).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -102,6 +103,39 @@ def _fmt_doses(model: CompiledModel, scenario: s.Scenario, iv: s.FMT, base: dict
     return bolus, rates
 
 
+def crp_peak_per_infection(model: CompiledModel, p: np.ndarray) -> float:
+    """Peak CRP rise (mg/L) per pg/mL of an infection's drive set at its onset.
+
+    The chain from the drive to CRP is linear at infection-size IL-6 (tens of pg/mL against the
+    1500 pg/mL that saturates hepatic synthesis): nascent drive -> active drive
+    (k_infection_onset) -> IL-6 (k6) -> hepatic synthesis (k_hep_apr, gain k_crp_syn) -> CRP
+    (clearance k_crp). Its unit response gives the peak, so a requested CRP rise becomes the
+    drive that produces it in this person."""
+    return _unit_crp_peak(*(float(p[model.param_index(n)]) for n in (
+        "k_infection_onset", "k_infection_resolve", "k6", "k_hep_apr", "k_crp_syn", "k_crp")))
+
+
+@lru_cache(maxsize=256)
+def _unit_crp_peak(onset: float, resolve: float, k6: float, h: float, gain: float,
+                   kc: float) -> float:
+    """The linear chain's response to a unit drive, stepped exactly (matrix exponential, 0.01 d)
+    over 30 days; cached because a cohort's persons share these rates."""
+    from scipy.linalg import expm
+
+    rates = np.array([[-onset, 0.0, 0.0, 0.0, 0.0],
+                      [onset, -resolve, 0.0, 0.0, 0.0],
+                      [0.0, k6, -k6, 0.0, 0.0],
+                      [0.0, 0.0, h * gain, -h, 0.0],
+                      [0.0, 0.0, 0.0, 1.0, -kc]])
+    step = expm(rates * 0.01)
+    x = np.array([1.0, 0.0, 0.0, 0.0, 0.0])
+    peak = 0.0
+    for _ in range(3000):
+        x = step @ x
+        peak = max(peak, float(x[4]))
+    return peak
+
+
 def _changes(model: CompiledModel, scenario: s.Scenario, base: dict[str, float],
              p0: np.ndarray, state: np.ndarray | None
              ) -> tuple[list[_Change], list[tuple[float, str, float]]]:
@@ -154,6 +188,9 @@ def _changes(model: CompiledModel, scenario: s.Scenario, base: dict[str, float],
             boluses.append((iv.day, "life_event_stress", iv.severity))
         elif isinstance(iv, s.TryptophanDepletion):
             boluses.append((iv.day, "trp_depletion", 1.0))
+        elif isinstance(iv, s.Infection):
+            size = iv.crp_rise_mg_per_l / crp_peak_per_infection(model, p0)
+            boluses.extend((t, "infection_nascent", size) for t in iv.onsets() if t < horizon)
         elif isinstance(iv, s.FMT):
             bolus, rates = _fmt_doses(model, scenario, iv, base, p0, state)
             boluses.extend((iv.day, name, amount) for name, amount in bolus.items())

@@ -33,6 +33,8 @@ MAX_IFN_MIU = 100.0  # MIU a dose: high-dose therapy is 20 MIU/m2 (~40 MIU)
 MAX_DEX_MG = 40.0  # mg: the dexamethasone suppression test uses 0.5-8 mg
 MAX_FMT_DRY_G = 100.0  # g dry bacteria: a standard FMT brings ~6 (50 g stool)
 MAX_COURSES = 10000
+MAX_CRP_RISE_MG_L = 500.0  # mg/L: severe bacterial infection and sepsis reach 100-500 (Pepys &
+# Hirschfield 2003 J Clin Invest 111:1805); the model is checked at common infections (~30)
 
 
 def _number(value: Any) -> Any:
@@ -193,6 +195,29 @@ class Endotoxin(_Strict):
     infusion_hours: _capped(Positive, 24.0 * 30) | None = None
 
 
+class Infection(_Strict):
+    """An acute infection (respiratory, urinary, skin): its inflammatory drive, sized by the
+    rise of plasma CRP at its peak (2-4 days after the onset), resolving over about a week.
+    The drug a doctor may give for it is a separate intervention (``antibiotic``): an infection
+    and its treatment act on the gut-brain axis through different routes."""
+
+    type: Literal["infection"]
+    day: _capped(NonNeg, MAX_DAYS)
+    crp_rise_mg_per_l: _capped(Positive, MAX_CRP_RISE_MG_L) = 30.0
+    episodes: Annotated[Count, Field(ge=1, le=MAX_COURSES)] = 1
+    interval_days: _capped(Positive, MAX_DAYS) | None = None  # onset to onset, for repeats
+
+    @model_validator(mode="after")
+    def _repeat(self) -> Infection:
+        if self.episodes > 1 and self.interval_days is None:
+            raise ValueError("repeated episodes need interval_days (onset to onset)")
+        return self
+
+    def onsets(self) -> list[float]:
+        step = self.interval_days or 0.0
+        return [self.day + k * step for k in range(self.episodes)]
+
+
 class InterferonAlpha(_Timed):
     type: Literal["interferon_alpha"]
     miu: _capped(Positive, MAX_IFN_MIU)
@@ -262,12 +287,13 @@ class FMT(_Strict):
 Intervention = Annotated[
     Antibiotic | Probiotic | Prebiotic | DietChange | FermentedFood | Stress | StressReduction
     | Endotoxin | InterferonAlpha | Dexamethasone | LabStressor | LifeEvent
-    | TryptophanDepletion | FMT,
+    | TryptophanDepletion | FMT | Infection,
     Field(discriminator="type"),
 ]
 INTERVENTION_TYPES = ("antibiotic", "probiotic", "prebiotic", "diet", "fermented_food", "stress",
                       "stress_reduction", "endotoxin", "interferon_alpha", "dexamethasone",
-                      "lab_stressor", "life_event", "tryptophan_depletion", "fmt")
+                      "lab_stressor", "life_event", "tryptophan_depletion", "fmt",
+                      "infection")
 
 
 class PersonSpec(_Strict):
