@@ -118,6 +118,26 @@ def test_a_shared_url_reproduces_the_scenario(browser, server):
     b.close()
 
 
+def test_an_infection_is_treated_by_each_course_from_its_second_day(browser, server):
+    p = Page(browser, server)
+    p.open(server + "/?antibiotic=amoxicillin&courses=2&infection_crp=30&start=14")
+    p.wait_updates(1)
+    ivs = p.js("window.explorer.scenario().interventions")
+    inf = next(iv for iv in ivs if iv["type"] == "infection")
+    ab = next(iv for iv in ivs if iv["type"] == "antibiotic")
+    assert inf == {"type": "infection", "day": 14, "crp_rise_mg_per_l": 30, "episodes": 2,
+                   "interval_days": 30}
+    assert ab["start_day"] == 16 and ab["courses"] == 2
+    # the server ran it: CRP (daily samples) rises by most of the asked 30 mg/L over the
+    # unchanged reference
+    rise = p.js("(() => { const d = document.getElementById('plot-inflammation').data;"
+                "const s = d[2].y, r = d[3].y;"
+                "return Math.max(...s.map((v, i) => v - r[i])); })()")
+    assert 20 < rise < 32, rise
+    assert p.js("document.getElementById('error').hidden")
+    p.close()
+
+
 def test_an_invalid_value_shows_the_servers_field_message(browser, server):
     p = Page(browser, server)
     p.open(server + "/")

@@ -52,9 +52,18 @@ function scenario(v = values()) {
   if (num(v.mindfulness) !== 0 || num(v.exercise) !== 0)
     iv.push({ type: "stress_reduction", mindfulness_min_per_day: num(v.mindfulness),
               exercise_min_per_week: num(v.exercise), start_day: start });
+  // an infection is the usual reason for a course: one infection per course, the course from
+  // the infection's second day; without an antibiotic, one untreated infection
+  const crp = num(v.infection_crp);
+  const courses = v.antibiotic ? num(v.courses) : 1;
+  if (crp !== 0) {
+    const inf = { type: "infection", day: start, crp_rise_mg_per_l: crp, episodes: courses };
+    if (courses > 1) inf.interval_days = 30;
+    iv.push(inf);
+  }
   if (v.antibiotic) {
-    const courses = num(v.courses);
-    const ab = { type: "antibiotic", class: v.antibiotic, start_day: start, days: 7, courses };
+    const ab = { type: "antibiotic", class: v.antibiotic, start_day: crp !== 0 ? start + 2 : start,
+                 days: 7, courses };
     if (courses > 1) ab.interval_days = 30;
     iv.push(ab);
   }
