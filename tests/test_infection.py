@@ -85,3 +85,27 @@ def test_repeated_episodes_each_raise_crp_and_those_past_the_end_are_dropped():
 def test_bad_infections_are_refused_with_the_field_named(item, expect):
     with pytest.raises(InputError, match=expect):
         run([item], days=40)
+
+
+def test_the_example_splits_the_infections_part_from_the_drugs():
+    """examples/infection-treated-or-not.yaml: the infection alone raises PHQ-9, and its
+    amoxicillin course adds through the gut (gut serotonin falls only with the drug)."""
+    from pathlib import Path
+
+    from gutbrain.scenario.loader import load_scenario
+
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "examples"
+                       / "infection-treated-or-not.yaml")
+    assert [iv.type for iv in sc.interventions] == ["infection", "antibiotic"]
+    treated = gutbrain.simulate(sc, every_hours=24)
+    untreated = gutbrain.simulate(sc.model_copy(update={"interventions": sc.interventions[:1]}),
+                                  every_hours=24)
+    none = gutbrain.simulate(sc.model_copy(update={"interventions": []}), every_hours=24)
+
+    def window(ds, var):
+        return float(ds[var].sel(day=slice(30, 50)).mean())
+
+    assert window(treated, "phq9") > window(untreated, "phq9") > window(none, "phq9") + 0.3
+    assert window(untreated, "serotonin_gut") == pytest.approx(window(none, "serotonin_gut"),
+                                                               rel=0.02)
+    assert window(treated, "serotonin_gut") < 0.95 * window(none, "serotonin_gut")
