@@ -222,7 +222,7 @@ def answers_when_settled(p: Page, selector: str, timeout_ms: int) -> list[str]:
     return answers
 
 
-@pytest.mark.parametrize("number", [1, 4])
+@pytest.mark.parametrize("number", [1, 4, 5])
 def test_a_readers_question_is_answered_from_a_simulation(browser, server, number):
     p = Page(browser, server)
     p.open(server + "/")
@@ -231,6 +231,10 @@ def test_a_readers_question_is_answered_from_a_simulation(browser, server, numbe
     assert "not medical advice" in text
     if number == 1:
         assert "14 guilds" in text and "butyrate" in text
+    elif number == 5:  # the infection's part and the drug's, each from its own simulation
+        crp = int(text.split("CRP up ")[1].split(" ")[0])
+        assert 20 <= crp <= 31 and "IL-6 up" in text and "PHQ-9 rose" in text
+        assert "butyrate −" in text and "amoxicillin" in text
     else:
         assert "cortisol +" in text and "PHQ-9 rose" in text
     p.close()
@@ -240,9 +244,9 @@ def test_a_readers_question_is_answered_from_a_simulation(browser, server, numbe
 def test_every_readers_question_is_answered(browser, server):
     p = Page(browser, server)
     p.open(server + "/")
-    for number in range(1, 6):
+    for number in range(1, 7):
         p.page.click(f"#question-{number} summary")
     answers = answers_when_settled(p, ".answer", 300_000)
     assert all("not medical advice" in a and "Not simulated" not in a for a in answers)
-    assert "people in a depressive episode" in answers[4]
+    assert "people in a depressive episode" in answers[5]
     p.close()

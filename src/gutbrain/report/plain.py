@@ -256,8 +256,8 @@ def intervention_windows(sc: Scenario) -> list[tuple[float, float, str]]:
     out = []
     for iv in sc.interventions:
         label = iv.type.replace("_", " ")
-        if hasattr(iv, "windows"):
-            out += [(a, min(b, sc.days), label) for a, b in iv.windows()]
+        if hasattr(iv, "windows"):  # repeats past the end of the scenario are not run
+            out += [(a, min(b, sc.days), label) for a, b in iv.windows() if a < sc.days]
         elif hasattr(iv, "start_day"):
             out.append((float(iv.start_day), float(iv.end(sc.days)), label))
         else:

@@ -33,6 +33,7 @@ MAX_IFN_MIU = 100.0  # MIU a dose: high-dose therapy is 20 MIU/m2 (~40 MIU)
 MAX_DEX_MG = 40.0  # mg: the dexamethasone suppression test uses 0.5-8 mg
 MAX_FMT_DRY_G = 100.0  # g dry bacteria: a standard FMT brings ~6 (50 g stool)
 MAX_COURSES = 10000
+ILLNESS_DAYS = 7.0  # an acute infection's week of illness, as reports shade it
 MAX_CRP_RISE_MG_L = 500.0  # mg/L: severe bacterial infection and sepsis reach 100-500 (Pepys &
 # Hirschfield 2003 J Clin Invest 111:1805); the model is checked at common infections (~30)
 
@@ -216,6 +217,11 @@ class Infection(_Strict):
     def onsets(self) -> list[float]:
         step = self.interval_days or 0.0
         return [self.day + k * step for k in range(self.episodes)]
+
+    def windows(self) -> list[tuple[float, float]]:
+        """Each episode's week of illness (for shading and reports; the drive itself fades
+        over about two weeks)."""
+        return [(t, t + ILLNESS_DAYS) for t in self.onsets()]
 
 
 class InterferonAlpha(_Timed):

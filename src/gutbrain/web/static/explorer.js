@@ -386,6 +386,26 @@ const QUESTIONS = [
       "Stress loosens the gut barrier and shifts the microbes; the inflammation that follows " +
       "feeds back on mood.";
   }],
+  ["Does an infection, or the antibiotic for it, affect mood?", async () => {
+    const infection = { type: "infection", day: 14, crp_rise_mg_per_l: 30 };
+    const [ill, treated] = await Promise.all([
+      compareOf([infection]),
+      compareOf([infection, { type: "antibiotic", class: "amoxicillin", start_day: 16,
+        days: 7 }])]);
+    // the infection's own size at its peak (daily means), not the change over the later
+    // window where mood moves most, when little inflammation is left
+    const peak = (res, obs) => Math.max(...res.series.scenario[obs].map(
+      (v, i) => v - res.series.reference[obs][i]));
+    return "A chest infection that raises CRP by 30 mg/L (a common size for one that gets " +
+      `a prescription), untreated: at its peak IL-6 up ${fmt(peak(ill, "il6"), 0)} ` +
+      `${ill.units.il6} and CRP up ${fmt(peak(ill, "crp"), 0)} ${ill.units.crp} (daily ` +
+      `means). ${ill.plain.phq9.change} The same infection treated with amoxicillin from its ` +
+      `second day: butyrate ${rel(treated, "butyrate")}, the vagal signal from the gut ` +
+      `${rel(treated, "vagal_afferent")}; ${treated.plain.phq9.change} ` +
+      `${treated.plain.phq9.pathways} In the model the infection reaches mood through ` +
+      "inflammation and stress hormones, the drug through the gut microbes; studies that " +
+      "link antibiotic courses to depression see both together.";
+  }],
   ["Do probiotics work, and for whom?", async (progress) => {
     const sc = { name: "question", days: 120, interventions: [{ type: "probiotic",
       genus: "multi_strain", cfu_per_day: 1e10, start_day: 14, days: 56 }] };
