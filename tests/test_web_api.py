@@ -187,6 +187,13 @@ def test_population_response_job_runs_without_blocking_the_loop(client):
     again = wait(client, client.post("/api/population-response", json={
         "scenario": PROBIOTIC, "population": "general", "n": 20, "seed": 3}).json()["url"])
     assert again["result"]["observables"]["phq9"]["values"] == phq["values"]  # seeded
+    assert res["window_rule"] == "largest mean effect"
+    # read where a trial reads it: the given days, the same persons, other values
+    given = wait(client, client.post("/api/population-response", json={
+        "scenario": PROBIOTIC, "population": "general", "n": 20, "seed": 3,
+        "window": [50, 60]}).json()["url"])["result"]
+    assert given["window"] == [50, 60] and given["window_rule"] == "given"
+    assert given["observables"]["phq9"]["values"] != phq["values"]
 
 
 def test_population_response_refusals(client):
@@ -197,6 +204,13 @@ def test_population_response_refusals(client):
     preset = client.post("/api/population-response",
                          json={"scenario": PROBIOTIC, "population": "martians"})
     assert preset.status_code == 422 and "general" in preset.json()["detail"]
+    for window, expect in (([10, 5], "0 <= start < end <= 60"), ([0, 90], "<= 60"),
+                           ([3], "two numbers"), (["a", 4], "two numbers"),
+                           ([3, 3.5], "at least one day")):
+        bad = client.post("/api/population-response",
+                          json={"scenario": PROBIOTIC, "n": 10, "window": window})
+        assert bad.status_code == 422 and bad.json()["detail"].startswith("window: "), bad.text
+        assert expect in bad.json()["detail"], bad.json()["detail"]
     assert client.get("/api/jobs/nope").status_code == 404
 
 

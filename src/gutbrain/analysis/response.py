@@ -56,16 +56,38 @@ def _summary(values: np.ndarray) -> dict[str, Any]:
             "values": [float(x) for x in values]}
 
 
+def check_window(window: Any, days: float) -> tuple[float, float]:
+    """Two numbers, start before end, inside the scenario's days; at least one day long, so
+    the window mean covers the daily rhythm."""
+    ok = (isinstance(window, list | tuple) and len(window) == 2
+          and all(isinstance(x, int | float) and not isinstance(x, bool) for x in window))
+    if not ok or not all(np.isfinite(window)):
+        raise InputError(f"window: expected two numbers [start, end] in days, got {window!r}")
+    a, b = float(window[0]), float(window[1])
+    if not 0 <= a < b <= days:
+        raise InputError(f"window: expected 0 <= start < end <= {days:g} (the scenario's "
+                         f"days), got [{a:g}, {b:g}]")
+    if b - a < 1:
+        raise InputError(f"window: at least one day long (the mean covers the daily rhythm), "
+                         f"got {b - a:g} days")
+    return a, b
+
+
 def population_response(scenario: Scenario, preset: str = "general", n: int = 200,
                         seed: int = 0, observables: tuple[str, ...] = RESPONSE_OBSERVABLES,
                         progress: Callable[[float, str], None] | None = None,
-                        deadline: float | None = None) -> dict[str, Any]:
+                        deadline: float | None = None,
+                        window: tuple[float, float] | None = None) -> dict[str, Any]:
     """Per-person responses (scenario − reference, window means) of n persons of a
     population preset. ``progress(fraction, message)`` is called after each step;
-    ``deadline`` (a ``time.monotonic()`` value) stops the work between chunks."""
+    ``deadline`` (a ``time.monotonic()`` value) stops the work between chunks. ``window``
+    (days start, end) fixes where responses are read, e.g. at the end of a course as a trial
+    reads them; by default the 14 days of the largest mean effect."""
     if not scenario.interventions:
         raise InputError("interventions: a population response needs at least one "
                          "intervention (the reference is the scenario without them)")
+    if window is not None:
+        window = check_window(window, scenario.days)
     if "phq9" not in observables:
         observables = ("phq9", *observables)
     check_cohort_options(scenario, n, EVERY_DAYS, observables)
@@ -93,7 +115,7 @@ def population_response(scenario: Scenario, preset: str = "general", n: int = 20
     d_s, d_r = _daily(s, "phq9"), _daily(r, "phq9")
     ok = ~d_s.index.isin(failed)
     mean_diff = (d_s[ok] - d_r[ok]).mean(axis=0).to_numpy()
-    win = largest_effect_window(d_s.columns.to_numpy(dtype=float), mean_diff)
+    win = window or largest_effect_window(d_s.columns.to_numpy(dtype=float), mean_diff)
     in_win = (s.day >= win[0]) & (s.day <= win[1])
     ms = s[in_win].groupby("person")[list(observables)].mean()
     mr = r[in_win].groupby("person")[list(observables)].mean()
@@ -105,7 +127,8 @@ def population_response(scenario: Scenario, preset: str = "general", n: int = 20
     units = model.observable_units()
     out: dict[str, Any] = {
         "scenario": scenario.name, "population": preset, "n": n, "seed": seed,
-        "window": list(win), "failed": len(failed),
+        "window": list(win), "window_rule": "given" if window else "largest mean effect",
+        "failed": len(failed),
         "improve_points": IMPROVE_POINTS,
         "baseline": {o: _summary(pop.screening[o].to_numpy(dtype=float))["mean"]
                      for o in ("phq9", "gad7") if o in pop.screening},

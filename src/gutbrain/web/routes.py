@@ -99,9 +99,10 @@ def register(app: FastAPI) -> None:
         population preset (ΔPHQ-9, ΔGAD-7 and key physiology per person, their
         distribution, the share who improve). Returns the job; poll `GET /api/jobs/{id}`."""
         from gutbrain.analysis.population import PRESETS
+        from gutbrain.analysis.response import check_window
 
-        data = inputs.mapping(await _json(request), ("scenario", "population", "n", "seed"),
-                              ("scenario",))
+        data = inputs.mapping(await _json(request),
+                              ("scenario", "population", "n", "seed", "window"), ("scenario",))
         sc = inputs.scenario(data["scenario"], limits)
         if not sc.interventions:
             raise InputError("scenario.interventions: a population response needs at least "
@@ -112,9 +113,10 @@ def register(app: FastAPI) -> None:
                              f"{preset!r}")
         n = inputs.whole(data, "n", 200, 1, limits.max_persons)
         seed = inputs.whole(data, "seed", 0, 0, 2**32 - 1)
+        window = check_window(data["window"], sc.days) if "window" in data else None
         job = request.app.state.jobs.submit(
             "population-response", work.population_payload,
-            sc.model_dump(mode="json", by_alias=True), preset, n, seed)
+            sc.model_dump(mode="json", by_alias=True), preset, n, seed, window)
         return JSONResponse({**job.view(), "url": f"/api/jobs/{job.id}"}, 202)
 
     @app.post("/api/trial", tags=["jobs"], status_code=202, openapi_extra=TRIAL_BODY,

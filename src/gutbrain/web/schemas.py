@@ -49,7 +49,11 @@ POPULATION_BODY = body({
     "properties": {"scenario": _ref("Scenario"),
                    "population": {"type": "string", "enum": list(PRESETS), "default": "general"},
                    "n": {"type": "integer", "minimum": 1, "default": 200},
-                   "seed": {"type": "integer", "minimum": 0, "default": 0}}})
+                   "seed": {"type": "integer", "minimum": 0, "default": 0},
+                   "window": {"type": "array", "items": {"type": "number"}, "minItems": 2,
+                              "maxItems": 2, "description": "days [start, end] where the "
+                              "responses are read (default: the 14 days of the largest mean "
+                              "effect)"}}})
 
 
 def add_components(openapi: dict[str, Any]) -> dict[str, Any]:

@@ -145,7 +145,8 @@ def write_progress(path: str | None, fraction: float, message: str) -> None:
 
 
 def population_payload(scenario: dict[str, Any], population: str, n: int, seed: int,
-                       progress_path: str | None, deadline_s: float) -> dict[str, Any]:
+                       window: tuple[float, float] | None, progress_path: str | None,
+                       deadline_s: float) -> dict[str, Any]:
     """A population response (analysis.response) with progress written to a file and the
     job's time budget enforced between chunks."""
     from gutbrain.analysis.response import population_response
@@ -153,7 +154,7 @@ def population_payload(scenario: dict[str, Any], population: str, n: int, seed: 
     deadline = time.monotonic() + deadline_s
     result = population_response(_scenario(scenario), population, n, seed,
                                  progress=lambda f, m: write_progress(progress_path, f, m),
-                                 deadline=deadline)
+                                 deadline=deadline, window=window)
     return json_safe(result)
 
 

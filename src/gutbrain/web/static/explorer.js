@@ -410,8 +410,9 @@ const QUESTIONS = [
     const sc = { name: "question", days: 120, interventions: [{ type: "probiotic",
       genus: "multi_strain", cfu_per_day: 1e10, start_day: 14, days: 56 }] };
     const done = [0, 0];
+    // read as a trial reads it: the course's last two weeks (it runs days 14-70)
     const [gen, dep] = await Promise.all(["general", "depressed"].map((population, i) =>
-      runJob({ scenario: sc, population, n: 100, seed: 0 }, (p) => {
+      runJob({ scenario: sc, population, n: 100, seed: 0, window: [56, 70] }, (p) => {
         done[i] = p.fraction;
         progress(`Simulating two groups of 100 people… ${share((done[0] + done[1]) / 2)}`);
       })));
@@ -420,10 +421,11 @@ const QUESTIONS = [
       `${share(r.observables.phq9.share_improved)} improved by at least ${r.improve_points}`;
     return "Eight weeks of a multi-strain probiotic (10¹⁰ CFU/day): " +
       `${say(gen, "people from the general population")}; ` +
-      `${say(dep, "people in a depressive episode")}. Each simulated person is compared ` +
-      "with themselves without the probiotic, over the two weeks where the average effect " +
-      "is largest and without the day-to-day noise of questionnaires, so it can exceed " +
-      "what a trial reports at its end. The average hides the spread: see " +
+      `${say(dep, "people in a depressive episode")}, over the course's last two weeks ` +
+      `(days ${gen.window[0]}–${gen.window[1]}), when a trial reads its outcome. Each ` +
+      "simulated person is compared with themselves without the probiotic and without the " +
+      "day-to-day noise of questionnaires, so the share who improve can exceed what a " +
+      "trial, comparing two groups of people, can see. The average hides the spread: see " +
       "“Person to person” above for any change you choose.";
   }],
 ];
