@@ -56,6 +56,21 @@ def test_an_infection_lowers_mood_for_weeks_then_fades(pair):
     assert float(ill.cortisol.max()) > float(base.cortisol.max())
 
 
+def test_a_hospital_size_crp_rise_is_met_despite_hepatic_saturation():
+    """IL-6 near 300 pg/mL saturates CRP synthesis (K_crp6): a linear sizing fell 13 % short."""
+    base = run([], days=20, every_hours=2)
+    ill = run([{"type": "infection", "day": 2, "crp_rise_mg_per_l": 150}], days=20,
+              every_hours=2)
+    assert float((ill.crp - base.crp).max()) == pytest.approx(150.0, rel=0.03)
+
+
+def test_a_crp_rise_the_liver_cannot_reach_is_refused():
+    sc = {"name": "i", "days": 20, "person": {"preset": "healthy_adult", "K_crp6": 20.0},
+          "interventions": [{"type": "infection", "day": 2, "crp_rise_mg_per_l": 500}]}
+    with pytest.raises(InputError, match="crp_rise_mg_per_l: 500 mg/L is more than"):
+        gutbrain.simulate(sc)
+
+
 def test_a_larger_infection_does_more():
     small = run([{"type": "infection", "day": 2, "crp_rise_mg_per_l": 10}], days=20)
     large = run([{"type": "infection", "day": 2, "crp_rise_mg_per_l": 100}], days=20)

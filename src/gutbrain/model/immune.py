@@ -164,19 +164,21 @@ parameters = tuple(
                   "IL-6 saturating CRP synthesis"),
         Parameter("k_crp", 0.875, "1/d", "CRP half-life 19 h (Pepys & Hirschfield 2003 J Clin "
                   "Invest 111:1805)", 0.5, 1.5, "CRP clearance"),
-        Parameter("k_infection_resolve", 0.5, "1/d", "assumed from the course of CRP in "
+        Parameter("k_infection_resolve", 0.7, "1/d", "assumed from the course of CRP in "
                   "untreated upper respiratory infections: CRP peaks 2-4 days after the onset "
                   "and is back below 10 mg/L in most within a week (Melbye et al. 2004 Br J Gen "
                   "Pract 54:653: > 10 mg/L in 26 of 41 persons in the first week, 5 after it); "
-                  "with the build-up (k_infection_onset), the hepatic delay (k_hep_apr) and CRP "
-                  "clearance (k_crp), a 1.4-day half-life of the drive puts the CRP peak ~3 days "
-                  "after the onset",
+                  "with the build-up (k_infection_onset), the hepatic delay (k_hep_apr, which "
+                  "alone holds the peak ~2.7 days after even an instant drive) and CRP clearance "
+                  "(k_crp), a 1-day half-life of the drive puts the CRP peak 3.2 days after the "
+                  "onset and its fall below a third of the peak at 7.3 days (0.5 per day: 3.9 "
+                  "and 8.7 days, later than Melbye's course)",
                   0.1, 3.0, "resolution rate of an acute infection's inflammatory drive"),
-        Parameter("k_infection_onset", 1.5, "1/d", "assumed: an infection's systemic "
-                  "inflammation builds over the first day or two of illness (symptoms, fever and "
-                  "CRP rise over days 1-3 of an untreated respiratory infection: Melbye et al. "
-                  "2004 Br J Gen Pract 54:653), so the drive peaks ~1 day after the onset and "
-                  "IL-6 stays near tens of pg/mL rather than spiking", 0.3, 10.0,
+        Parameter("k_infection_onset", 3.0, "1/d", "assumed: an infection's systemic "
+                  "inflammation builds over the first day of illness (symptoms and fever from "
+                  "the first day, CRP rising over days 1-3 of an untreated respiratory "
+                  "infection: Melbye et al. 2004 Br J Gen Pract 54:653), so the drive and IL-6 "
+                  "peak ~0.7 days after the onset instead of spiking at it", 0.3, 10.0,
                   "rate at which an infection's inflammatory drive builds"),
         Parameter("k_hep_apr", 0.61, "1/d", "calibrated: host-immune.lps-bolus.crp-peak-time "
                   "(calibration/fit.py crp_synthesis_delay): CRP peaks 24-48 h after endotoxin "

@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from gutbrain.compile.build import CompiledModel
+from gutbrain.errors import InputError
 from gutbrain.scenario import schema as s
 from gutbrain.scenario.presets import (
     ANTIBIOTICS,
@@ -103,37 +104,68 @@ def _fmt_doses(model: CompiledModel, scenario: s.Scenario, iv: s.FMT, base: dict
     return bolus, rates
 
 
-def crp_peak_per_infection(model: CompiledModel, p: np.ndarray) -> float:
-    """Peak CRP rise (mg/L) per pg/mL of an infection's drive set at its onset.
+def infection_drive(model: CompiledModel, p: np.ndarray, crp_rise: float) -> float:
+    """The drive (pg/mL of IL-6 set at the onset) whose CRP rises by ``crp_rise`` mg/L at its
+    peak in this person.
 
-    The chain from the drive to CRP is linear at infection-size IL-6 (tens of pg/mL against the
-    1500 pg/mL that saturates hepatic synthesis): nascent drive -> active drive
-    (k_infection_onset) -> IL-6 (k6) -> hepatic synthesis (k_hep_apr, gain k_crp_syn) -> CRP
-    (clearance k_crp). Its unit response gives the peak, so a requested CRP rise becomes the
-    drive that produces it in this person."""
-    return _unit_crp_peak(*(float(p[model.param_index(n)]) for n in (
-        "k_infection_onset", "k_infection_resolve", "k6", "k_hep_apr", "k_crp_syn", "k_crp")))
+    Drive -> IL-6 (k6) is linear, and so is the drive's build-up (k_infection_onset) and
+    resolution (k_infection_resolve); hepatic synthesis saturates with IL-6 (k_crp_syn
+    il6 / (1 + il6 / K_crp6), followed at k_hep_apr; CRP cleared at k_crp), which takes ~13 %
+    off a CRP rise of 150 mg/L. So the IL-6 course of a unit drive is stepped exactly (matrix
+    exponential) and the size is found by bisection on the CRP peak it gives."""
+    names = ("k_infection_onset", "k_infection_resolve", "k6", "k_hep_apr", "k_crp_syn",
+             "K_crp6", "k_crp")
+    return _drive_for(*(float(p[model.param_index(n)]) for n in names), float(crp_rise))
 
 
-@lru_cache(maxsize=256)
-def _unit_crp_peak(onset: float, resolve: float, k6: float, h: float, gain: float,
-                   kc: float) -> float:
-    """The linear chain's response to a unit drive, stepped exactly (matrix exponential, 0.01 d)
-    over 30 days; cached because a cohort's persons share these rates."""
+DT_DAYS = 0.01
+HORIZON_DAYS = 30.0
+
+
+@lru_cache(maxsize=64)
+def _unit_il6(onset: float, resolve: float, k6: float) -> np.ndarray:
+    """IL-6 added by a unit drive, every DT_DAYS over HORIZON_DAYS."""
     from scipy.linalg import expm
 
-    rates = np.array([[-onset, 0.0, 0.0, 0.0, 0.0],
-                      [onset, -resolve, 0.0, 0.0, 0.0],
-                      [0.0, k6, -k6, 0.0, 0.0],
-                      [0.0, 0.0, h * gain, -h, 0.0],
-                      [0.0, 0.0, 0.0, 1.0, -kc]])
-    step = expm(rates * 0.01)
-    x = np.array([1.0, 0.0, 0.0, 0.0, 0.0])
-    peak = 0.0
-    for _ in range(3000):
+    step = expm(np.array([[-onset, 0.0, 0.0], [onset, -resolve, 0.0], [0.0, k6, -k6]])
+                * DT_DAYS)
+    x = np.array([1.0, 0.0, 0.0])
+    out = np.empty(int(HORIZON_DAYS / DT_DAYS))
+    for i in range(out.size):
         x = step @ x
-        peak = max(peak, float(x[4]))
+        out[i] = x[2]
+    return out
+
+
+def _crp_peak(il6: np.ndarray, h: float, gain: float, k_sat: float, kc: float) -> float:
+    """Peak of CRP above its baseline for an IL-6 excess course (exponential-Euler steps)."""
+    target = gain * il6 / (1.0 + il6 / k_sat)
+    fs, fc = np.exp(-h * DT_DAYS), np.exp(-kc * DT_DAYS)
+    syn = crp = peak = 0.0
+    for u in target:
+        syn = u + (syn - u) * fs
+        crp = syn / kc + (crp - syn / kc) * fc
+        peak = max(peak, crp)
     return peak
+
+
+@lru_cache(maxsize=1024)
+def _drive_for(onset: float, resolve: float, k6: float, h: float, gain: float, k_sat: float,
+               kc: float, crp_rise: float) -> float:
+    unit = _unit_il6(onset, resolve, k6)
+    linear = crp_rise / _crp_peak(unit, h, gain, np.inf, kc)
+    lo, hi = linear, 10.0 * linear
+    reach = _crp_peak(hi * unit, h, gain, k_sat, kc)
+    if reach < crp_rise:
+        raise InputError(f"crp_rise_mg_per_l: {crp_rise:g} mg/L is more than this person's "
+                         f"hepatic CRP synthesis reaches (about {reach:.0f} mg/L with "
+                         f"K_crp6 = {k_sat:g} pg/mL)")
+    for _ in range(40):  # the peak grows monotonically with the drive
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _crp_peak(mid * unit, h, gain, k_sat, kc) < crp_rise else (lo, mid)
+        if hi - lo < 1e-4 * linear:
+            break
+    return 0.5 * (lo + hi)
 
 
 def _changes(model: CompiledModel, scenario: s.Scenario, base: dict[str, float],
@@ -189,7 +221,7 @@ def _changes(model: CompiledModel, scenario: s.Scenario, base: dict[str, float],
         elif isinstance(iv, s.TryptophanDepletion):
             boluses.append((iv.day, "trp_depletion", 1.0))
         elif isinstance(iv, s.Infection):
-            size = iv.crp_rise_mg_per_l / crp_peak_per_infection(model, p0)
+            size = infection_drive(model, p0, iv.crp_rise_mg_per_l)
             boluses.extend((t, "infection_nascent", size) for t in iv.onsets() if t < horizon)
         elif isinstance(iv, s.FMT):
             bolus, rates = _fmt_doses(model, scenario, iv, base, p0, state)
