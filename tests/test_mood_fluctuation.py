@@ -128,3 +128,40 @@ def test_end_visit_reads_the_week_of_the_residual_affect_it_falls_in(days, steps
     assert np.allclose(end, weekly[:, steps])
     if steps:
         assert not np.allclose(end, base)
+
+
+def test_visit_noise_is_the_scales_reliable_change_error():
+    """The recorded scores' visit noise is the standard error of measurement behind the
+    reliable-change thresholds of the NHS Talking Therapies manual (a change counts from 6
+    PHQ-9 and 4 GAD-7 points): RCI = 1.96 * sqrt(2) * SEM lies in (5, 6] and (3, 4]."""
+    from gutbrain.analysis.population import MEASUREMENT_SD
+
+    rci = {k: 1.96 * np.sqrt(2.0) * v for k, v in MEASUREMENT_SD.items()}
+    assert 5.0 < rci["phq9"] <= 6.0, rci
+    assert 3.0 < rci["gad7"] <= 4.0, rci
+
+
+def test_population_constants_key_a_trials_chunks(monkeypatch):
+    """A folder of finished chunks is not resumed after the visit noise, the residual affect
+    or a trait distribution changed: each is part of the trial's digest."""
+    import dataclasses
+
+    from gutbrain.analysis import population as pop_mod
+
+    spec = parse_trial({"name": "digest", "population": {"preset": "general", "n": 4,
+                                                         "seed": 1},
+                        "days": 14, "arms": {"a": [], "b": []}, "outcomes": ["phq9"]})
+    base = trial_mod.trial_digest(spec)
+    monkeypatch.setitem(pop_mod.MEASUREMENT_SD, "phq9", 1.4)
+    noise = trial_mod.trial_digest(spec)
+    monkeypatch.setattr(pop_mod, "MOOD_FLUCTUATION", tuple(
+        dataclasses.replace(p, value=0.8) if p.name == "sd" else p
+        for p in pop_mod.MOOD_FLUCTUATION))
+    mood = trial_mod.trial_digest(spec)
+    monkeypatch.setattr(pop_mod, "GENERAL_TRAITS", tuple(
+        dataclasses.replace(t, a=-0.8) if t.param == "vulnerability" else t
+        for t in pop_mod.GENERAL_TRAITS))
+    traits = trial_mod.trial_digest(spec)
+    assert len({base, noise, mood, traits}) == 4
+    monkeypatch.undo()
+    assert trial_mod.trial_digest(spec) == base

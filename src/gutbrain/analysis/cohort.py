@@ -18,6 +18,7 @@ from gutbrain.analysis.population import (
     check_population_size,
     cohort_tolerances,
     population,
+    population_constants,
 )
 from gutbrain.compile.build import compile_model
 from gutbrain.engine.batch import integrate_batch, observe_batch
@@ -109,7 +110,8 @@ def run_cohort(scenario: Scenario, preset: str = "general", n: int = 1000, seed:
     sc_json = scenario.model_dump_json(by_alias=True)
     digest = run_digest({"kind": "cohort", "scenario": json.loads(sc_json), "preset": preset,
                          "n": n, "seed": seed, "every_days": every_days,
-                         "observables": list(observables), "rtol": rtol, "chunk": CHUNK})
+                         "observables": list(observables), "rtol": rtol, "chunk": CHUNK,
+                         "population": population_constants()})
     claim_chunk_dir(outdir, digest, "cohort", overwrite)  # refuse a foreign folder up front
     pop = population(preset, n, seed, rtol=rtol, **cohort_population_args(scenario))
     tasks = []

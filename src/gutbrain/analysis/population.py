@@ -162,15 +162,17 @@ def stream_value(name: str) -> float:
 # expressed symptoms carry a weekly AR(1) on the logit scale, started at screening from its
 # stationary distribution, so that the screening visit and the run share one process.
 MOOD_FLUCTUATION = (
-    StreamParameter("sd", 0.8, "logit", 0.0, 2.0,
+    StreamParameter("sd", 0.7, "logit", 0.0, 2.0,
                     "calibrated: 6-week test-retest correlation of recorded PHQ-9 in the "
                     "general population (target clinical.population.phq9-retest-6wk; Radloff "
-                    "1977: CES-D 0.51 at 2 weeks, 0.67 at 4, 0.59 at 6 and 8): 0.61; 0.7 gave "
-                    "0.65, 0.9 0.56"),
+                    "1977: CES-D 0.51 at 2 weeks, 0.67 at 4, 0.59 at 6 and 8): 0.589 with the "
+                    "PHQ-9's visit error SEM 2.0 (MEASUREMENT_SD); 0.6 gives 0.626. Was 0.8 "
+                    "(0.61) with an SEM of 1.4, which left occasion-specific error to the affect"),
     StreamParameter("rho", 0.2, "1/week", 0.0, 0.9,
                     "assumed: Radloff's correlations do not fall from 2 to 8 weeks, so the "
                     "fluctuating part is nearly forgotten within 2 weeks (rho^2 = 0.04). "
-                    "Tension, measured: the 1-week retest of the recorded GAD-7 is 0.654 "
+                    "Tension, measured at sd 0.8 with a PHQ-9 visit noise of 1.4: the "
+                    "1-week retest of the recorded GAD-7 is 0.654 "
                     "(PHQ-9 0.770) against Spitzer 2006's 0.83 (target clinical.population."
                     "gad7-retest-1wk, fails); rho 0.6 would meet it (0.778) with no other "
                     "clinical target changing pass/fail, but raises one-year onsets from 24.5 "
@@ -216,6 +218,21 @@ def background_life_events(days: float, rng: np.random.Generator
     return day[order], sev[order]
 
 
+def population_constants() -> dict[str, object]:
+    """Every constant that decides who a preset draws and what a visit records: the trait
+    distributions and their correlations, the presets, the life-event stream, the weekly
+    residual affect and the visit noise. Run digests (trials, cohorts) include it, so that a
+    folder of finished chunks is never resumed under changed population definitions."""
+    return {"traits": [[t.param, t.dist, t.a, t.b, t.low, t.high] for t in GENERAL_TRAITS],
+            "correlations": sorted([*k, v] for k, v in CORRELATIONS.items()),
+            "presets": {k: [sorted(p.shift.items()), sorted(p.inclusion.items()),
+                            p.life_event] for k, p in PRESETS.items()},
+            "stream": {p.name: p.value for p in LIFE_EVENT_STREAM},
+            "stream_history_days": STREAM_HISTORY_DAYS, "history_days": HISTORY_DAYS,
+            "mood": {p.name: p.value for p in MOOD_FLUCTUATION},
+            "measurement_sd": dict(MEASUREMENT_SD)}
+
+
 # The most persons one run takes: a population holds every person's parameters and states
 # (~5 kB each) plus the screening; a trial of 1,000,000 persons needs ~10 GB on top of its
 # samples. Larger runs are refused up front instead of failing after minutes.
@@ -239,9 +256,17 @@ HISTORY_DAYS = 21.0  # the life event of depressed persons happened this long be
 # life-event stress (k_event = 1/60 per day) bring its load within 5 % of the stream's steady state
 STREAM_HISTORY_DAYS = 180.0
 SCREEN_OBSERVABLES = ("phq9", "gad7", "crp", "il6", "cortisol")
-# visit-to-visit measurement error of the recorded scores (SD = SD_pop * sqrt(1 - test-retest r))
-MEASUREMENT_SD = {"phq9": 1.4,  # Kroenke 2001: r = 0.84, SD 3.5
-                  "gad7": 1.3}  # Spitzer 2006: r = 0.83, SD 3.2
+# Visit-to-visit measurement error of the recorded scores (points): the standard error of
+# measurement behind the scales' reliable-change thresholds, SEM = RCI / (1.96 * sqrt(2)). The
+# NHS Talking Therapies (IAPT) manual counts a change as reliable from 6 points on the PHQ-9 and
+# 4 on the GAD-7, i.e. an RCI between 5 and 6 (PHQ-9) and between 3 and 4 (GAD-7): SEM 1.8-2.2
+# and 1.1-1.4, midpoints 2.0 and 1.3. The same SEMs follow from the 48-h / 1-week retests
+# (Kroenke 2001 r = 0.84; Spitzer 2006 r = 0.83) in primary-care samples of SD ~5 and ~3.2 points.
+# Until 2026-12-07 (third session) the PHQ-9's SEM was 1.4, sized from Kroenke's r with the
+# general population's SD (3.5) instead of his sample's: that put occasion-specific error into
+# the weekly residual affect (MOOD_FLUCTUATION), which, unlike visit error, starts episodes.
+MEASUREMENT_SD = {"phq9": 2.0,
+                  "gad7": 1.3}
 
 
 @dataclass

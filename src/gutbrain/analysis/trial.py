@@ -29,6 +29,7 @@ from gutbrain.analysis.population import (
     background_life_events,
     cohort_tolerances,
     population,
+    population_constants,
     weekly_mood_many,
 )
 from gutbrain.analysis.trial_spec import OUTCOMES, TrialSpec
@@ -153,8 +154,8 @@ def _weekly_stress_many(n_weeks: int, rngs: list[np.random.Generator]) -> np.nda
 # promises every state at every hour within 1e-3 of the one-person engine): a trial reads scores
 # of slow states at visits, where 1e-3 moves nothing a trial reports. Measured on the 2,000-person
 # one-year two-arm trial (general, seed 21, control vs high fibre): every person's end PHQ-9 and
-# GAD-7 within 4e-5 points of the run at 3e-4 (mean 2e-6; visit noise SD 1.4), Hedges' g equal to
-# 6 digits, the same persons failed, 15 % less CPU (fewer steps: ~22 a day against ~26;
+# GAD-7 within 4e-5 points of the run at 3e-4 (mean 2e-6; visit noise SD then 1.4), Hedges' g
+# equal to 6 digits, the same persons failed, 15 % less CPU (fewer steps: ~22 a day against ~26;
 # bench/integrator_study.md). tests/test_trial_design.py holds the agreement.
 TRIAL_RTOL = 1e-3
 
@@ -430,10 +431,11 @@ def _chunk(spec_json: str, arm: str, persons: np.ndarray, params: np.ndarray,
 
 def trial_digest(spec: TrialSpec) -> str:
     """What a trial's chunks depend on: the whole spec (population, seed, arms, outcomes,
-    parameters), the tolerance, the model and engine (analysis.chunks.run_digest)."""
+    parameters), the tolerance, the population's and the visits' constants, the model and
+    engine (analysis.chunks.run_digest)."""
     return run_digest({"kind": "trial", "spec": spec.model_dump(mode="json", by_alias=True),
                        "rtol": TRIAL_RTOL, "norm": COHORT_NORM, "chunk": CHUNK,
-                       "mood": {p.name: p.value for p in MOOD_FLUCTUATION},
+                       "population": population_constants(), "rater_sd": RATER_SD,
                        "stress": [STRESS_SD, STRESS_RHO]})
 
 
