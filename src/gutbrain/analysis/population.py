@@ -258,10 +258,10 @@ STREAM_HISTORY_DAYS = 180.0
 SCREEN_OBSERVABLES = ("phq9", "gad7", "crp", "il6", "cortisol")
 # Visit-to-visit measurement error of the recorded scores (points): the standard error of
 # measurement behind the scales' reliable-change thresholds, SEM = RCI / (1.96 * sqrt(2)). The
-# NHS Talking Therapies (IAPT) manual counts a change as reliable from 6 points on the PHQ-9 and
-# 4 on the GAD-7, i.e. an RCI between 5 and 6 (PHQ-9) and between 3 and 4 (GAD-7): SEM 1.8-2.2
-# and 1.1-1.4, midpoints 2.0 and 1.3. The same SEMs follow from the 48-h / 1-week retests
-# (Kroenke 2001 r = 0.84; Spitzer 2006 r = 0.83) in primary-care samples of SD ~5 and ~3.2 points.
+# NHS Talking Therapies (IAPT) manual counts a PHQ-9 change as reliable from 6 points, i.e. an
+# RCI between 5 and 6: SEM 1.8-2.2, midpoint 2.0 (Kroenke 2001's 48-h retest r = 0.84 gives the
+# same for a primary-care sample SD of ~5 points). GAD-7: 1.3, from Spitzer 2006's 1-week retest
+# (r = 0.83, SD 3.2), within the 1.1-1.4 of the manual's GAD-7 threshold of 4 points.
 # Until 2026-12-07 (third session) the PHQ-9's SEM was 1.4, sized from Kroenke's r with the
 # general population's SD (3.5) instead of his sample's: that put occasion-specific error into
 # the weekly residual affect (MOOD_FLUCTUATION), which, unlike visit error, starts episodes.
