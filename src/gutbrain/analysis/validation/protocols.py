@@ -214,7 +214,8 @@ def microbe_free(days: float = 7.0, every_hours: float = 1.0,
     relative abundances defined: the model divides by total biomass) with spore-forming
     Clostridia exactly 0, SCFA set to 0, immigration and fermented food off. At 30/d the
     guilds would need about three weeks to regrow from 1e-300, so days 5-7 are a germ-free
-    state for the fast host variables (gut 5-HT relaxes in ~0.5 d).
+    state for the fast host variables (gut 5-HT relaxes in ~0.5 d). The solver holds decaying
+    states at its TINY_FLOOR (engine/tsit5.py, 1e-300), never above this start.
     """
     from gutbrain.compile.build import compile_model
     from gutbrain.model.microbiota import GUILD_NAMES
