@@ -387,8 +387,8 @@ def _take_step(y, y1, nonneg):
     smaller than TINY_FLOOR in magnitude is held at +-TINY_FLOOR (without a new first stage:
     the change is ~1e-288 of any absolute tolerance), so that a state decaying towards 0 never
     enters the subnormal range, where every operation on it costs ~100 cycles and the decay
-    stalls at the smallest subnormals. It is held rather than set to 0 because the model's
-    shares of decaying pools (a product's share of its substrates, say) are 0/0 at exactly 0;
+    stalls at the smallest subnormals. It is held rather than set to 0 because relative
+    abundances divide by total biomass, which is 0/0 when every guild decays to exactly 0;
     a state that is exactly 0 stays 0."""
     clipped = False
     for i in range(y.shape[0]):
