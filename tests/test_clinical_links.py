@@ -67,8 +67,15 @@ def test_background_events_reach_each_person_as_life_event_boluses():
             assert b_on[k, np.searchsorted(grid, d), i_event] >= s - 1e-12
     assert set(grid_off) <= set(grid)
     # the switch is part of what a trial's chunks depend on (keyed resume)
-    assert (trial_mod.trial_digest(parse_trial(SPEC))
+    assert (trial_mod.trial_digest(parse_trial({**SPEC, "background_life_events": False}))
             != trial_mod.trial_digest(parse_trial({**SPEC, "background_life_events": True})))
+
+
+def test_trials_meet_life_events_unless_told_not_to():
+    """The general population's traits are calibrated on norms of people who meet life
+    events, so a trial spec that says nothing runs the stream (README, trial_spec)."""
+    assert parse_trial(SPEC).background_life_events is True
+    assert parse_trial({**SPEC, "background_life_events": False}).background_life_events is False
 
 
 def test_trial_json_records_the_stream_only_when_on():
@@ -76,8 +83,8 @@ def test_trial_json_records_the_stream_only_when_on():
 
     spec = {**SPEC, "population": {"preset": "general", "n": 4, "seed": 5}, "days": 14,
             "run_in_days": 0}
-    off, _, _ = run_trial(parse_trial(spec))
-    on, persons, _ = run_trial(parse_trial({**spec, "background_life_events": True}))
+    off, _, _ = run_trial(parse_trial({**spec, "background_life_events": False}))
+    on, persons, _ = run_trial(parse_trial(spec))
     assert off["design"]["background_life_events"] is None
     assert on["design"]["background_life_events"] == {p.name: p.value
                                                       for p in LIFE_EVENT_STREAM}
@@ -100,3 +107,22 @@ def test_screening_sees_the_load_of_earlier_background_events():
     assert np.array_equal(on.traits.to_numpy(), off.traits.to_numpy())
     # persons with a recent load screen higher
     assert on.screening.phq9.mean() > off.screening.phq9.mean()
+
+
+def test_general_population_meets_the_norms_only_with_its_life_events():
+    """The traits are calibrated on norms measured in people who meet life events (PHQ-9 mean
+    2.9, Kocalevent 2013; PSS-10 13.0, Cohen & Williamson 1988): with the stream the screening
+    scores sit near them, without it clearly below."""
+    from gutbrain.analysis.trial import run_trial
+
+    spec = {"name": "norms", "population": {"preset": "general", "n": 300, "seed": 11},
+            "days": 7, "design": "observational", "arms": {"a": [], "b": []},
+            "outcomes": ["phq9", "pss10"]}
+    means = {}
+    for on in (True, False):
+        _, persons, _ = run_trial(parse_trial({**spec, "background_life_events": on}))
+        means[on] = persons[["phq9_baseline", "pss10_baseline"]].mean()
+    assert 2.4 < means[True]["phq9_baseline"] < 3.6, means
+    assert 11.0 < means[True]["pss10_baseline"] < 15.0, means
+    assert means[False]["phq9_baseline"] < means[True]["phq9_baseline"] - 0.5, means
+    assert means[False]["pss10_baseline"] < means[True]["pss10_baseline"] - 1.5, means

@@ -96,8 +96,11 @@ class TrialSpec(_Strict):
     parameters: dict[str, float] = Field(default_factory=dict)
     # everyone meets stressful life events as a seeded Poisson stream, over the 180 days before
     # screening and through run-in and trial
-    # (population.LIFE_EVENT_STREAM: rate and severities with their sources); off by default
-    background_life_events: bool = False
+    # (population.LIFE_EVENT_STREAM: rate and severities with their sources). On by default
+    # since 2026-12-07: the population norms the presets are calibrated on (PHQ-9, GAD-7,
+    # PSS-10) were measured in people who meet life events; false runs a population without
+    # them (lower symptom scores than the norms)
+    background_life_events: bool = True
     # what taking part means from randomisation (analysis.trial.DESIGNS): "open" = trial
     # contact (visits, assessment) in every arm, as in open-label and wait-list trials;
     # "placebo_controlled" = contact plus the expectancy of a treatment believed possibly

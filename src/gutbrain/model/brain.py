@@ -188,12 +188,14 @@ parameters = (
     Parameter("rmssd_ref", 42.0, "ms", "short-term RMSSD of healthy adults 42 +- 15 ms (Nunan, "
               "Sandercock & Brodie 2010 Pacing Clin Electrophysiol 33:1407)", 19.0, 75.0,
               "RMSSD at typical vagal tone (tone 1)"),
-    Parameter("pss_a", -1.56, "logit", "calibrated: general-population PSS-10 mean 13.0, SD 6.2 "
+    Parameter("pss_a", -1.45, "logit", "calibrated: general-population PSS-10 mean 13.0, SD 6.2 "
               "(Cohen & Williamson 1988) with the population's perceived stress, surveyed "
-              "without trial contact (design observational; -1.27 when the survey carried trial "
-              "contact's stress relief)", -5.0, 2.0,
+              "without trial contact (design observational) in persons who meet the "
+              "background life-event stream, as the surveyed did (13.07, SD 6.18); -1.56 "
+              "with pss_b 6.4 before 2026-12-07 (fourth session), calibrated without the "
+              "stream, which then gave 17.8 +- 10.2 with it", -5.0, 2.0,
               "PSS-10 logit at zero perceived stress"),
-    Parameter("pss_b", 6.4, "1", "calibrated with pss_a (population SD of PSS-10 6.2)", 0.5,
+    Parameter("pss_b", 3.0, "1", "calibrated with pss_a (population SD of PSS-10 6.2)", 0.5,
               20.0, "PSS-10 logit per unit perceived stress"),
     # dementia hazard (neurodegeneration_risk)
     Parameter("hr_depression", 1.85, "1", "late-life depression and all-cause dementia, pooled "

@@ -194,7 +194,7 @@ parameters = (
               "person believes may work (either arm of a double-blind placebo-controlled trial: "
               "trial design placebo_controlled); 0 = none (wait-list, open or observational)",
               0.0, 1.0, "expectancy of a treatment believed possibly active", "input"),
-    Parameter("relief_expectancy", 0.6, "1", "calibrated: placebo arms of double-blind "
+    Parameter("relief_expectancy", 0.52, "1", "calibrated: placebo arms of double-blind "
               "antidepressant RCTs reach 35-40 % responders (clinical.placebo.responders, "
               "Furukawa 2016), twice the wait-list's ~20 % (Posternak & Miller 2001): "
               "spontaneous improvement is about half of the placebo response (Rutherford 2012); "
@@ -203,7 +203,9 @@ parameters = (
               "immune refit and the HPA cytokine-drive refit of 2026-12-06 (the chronic IL-6 "
               "drive of CRH ~100x weaker; depressed-population PHQ-9 16.9 -> 16.5), after "
               "which 0.75 gave 41.7 %, 0.69 40.8 %, 0.65 38.8 %, 0.62 38.2 %, 0.6 37.5 % (the "
-              "window's centre)", 0.0,
+              "window's centre); since the general population's re-centring on the life-event "
+              "stream of 2026-12-07 "
+              "(fourth session), 0.6 gives 40.0 %, 0.55 38.3 %, 0.5 37.0 %", 0.0,
               0.9, "share of the remaining perceived stress relieved by treatment expectancy"),
     Parameter("stress_sensitivity", 1.0, "1", "trait; stress appraisal varies between people",
               0.2, 3.0, "person's stress sensitivity", "trait"),
