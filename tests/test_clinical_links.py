@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 
 from gutbrain.analysis import trial as trial_mod
 from gutbrain.analysis.population import (
@@ -12,6 +14,7 @@ from gutbrain.analysis.population import (
     stream_value,
 )
 from gutbrain.analysis.trial_spec import parse_trial
+from gutbrain.errors import InputError
 from gutbrain.scenario.schedule import build_schedule
 
 SPEC = {"name": "stream", "population": {"preset": "general", "n": 6, "seed": 5},
@@ -126,3 +129,44 @@ def test_general_population_meets_the_norms_only_with_its_life_events():
     assert 11.0 < means[True]["pss10_baseline"] < 15.0, means
     assert means[False]["phq9_baseline"] < means[True]["phq9_baseline"] - 0.5, means
     assert means[False]["pss10_baseline"] < means[True]["pss10_baseline"] - 1.5, means
+
+
+def test_cohort_persons_meet_the_trials_life_events_when_asked():
+    from gutbrain.analysis.cohort import with_life_events
+    from gutbrain.scenario.schema import Scenario
+
+    pop = population("general", 5, seed=3)
+    model = pop.model
+    sc = Scenario(name="c", days=200.0)
+    scheds = [build_schedule(model, sc, p, state=y)
+              for p, y in zip(pop.params, pop.state, strict=True)]
+    persons = np.arange(10, 15)  # global person numbers of a later chunk
+    grid, P, B = with_life_events(model, scheds, persons, seed=3, days=200.0)
+    i_event = model.state_index("life_event_stress")
+    mids = 0.5 * (grid[:-1] + grid[1:])
+    seg = scheds[0].segment_of(mids)
+    for k, person in enumerate(persons):
+        day, sev = background_life_events(200.0, np.random.default_rng([3, int(person), 4]))
+        assert np.isclose(B[k, :, i_event].sum(), sev.sum())
+        for d, s in zip(day, sev, strict=True):
+            assert B[k, np.searchsorted(grid, d), i_event] >= s - 1e-12
+        assert np.array_equal(P[k], scheds[k].params[seg])  # the schedule is only cut
+    assert set(scheds[0].boundaries) <= set(grid)
+
+
+def test_cohort_life_events_raise_the_stress_load_and_key_the_run(tmp_path):
+    from gutbrain.analysis.cohort import run_cohort
+    from gutbrain.scenario.schema import Scenario
+
+    sc = Scenario(name="c", days=120.0)
+    off = run_cohort(sc, "general", 12, 4, tmp_path / "off", every_days=30.0,
+                     observables=("phq9", "pss10"))
+    on = run_cohort(sc, "general", 12, 4, tmp_path / "on", every_days=30.0,
+                    observables=("phq9", "pss10"), life_events=True)
+    assert off["life_events"] is None
+    assert on["life_events"] == {p.name: p.value for p in LIFE_EVENT_STREAM}
+    read = {k: pd.read_parquet(tmp_path / k / "chunks") for k in ("off", "on")}
+    assert read["on"].pss10.mean() > read["off"].pss10.mean() + 1.0
+    with pytest.raises(InputError, match="chunks of another cohort run"):
+        run_cohort(sc, "general", 12, 4, tmp_path / "off", every_days=30.0,
+                   observables=("phq9", "pss10"), life_events=True)

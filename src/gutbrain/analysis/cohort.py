@@ -15,6 +15,8 @@ from gutbrain.analysis.chunks import claim_chunk_dir, run_chunks, run_digest
 from gutbrain.analysis.population import (
     COHORT_NORM,
     COHORT_RTOL,
+    LIFE_EVENT_STREAM,
+    background_life_events,
     check_population_size,
     cohort_tolerances,
     population,
@@ -33,20 +35,45 @@ CHUNKS_IN_FLIGHT = 2  # in-process chunks at once (see trial.CHUNKS_IN_FLIGHT)
 MAX_COHORT_BYTES = 8e9  # output rows x observables x 4 bytes (float32)
 
 
+def with_life_events(model, scheds, persons: np.ndarray, seed: int, days: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The chunk's shared schedule cut at each person's background life events (the trials'
+    stream, drawn from the same per-person generators), with each event a bolus of
+    life_event_stress on its day: (grid, parameters person x segment, boluses)."""
+    bounds = scheds[0].boundaries
+    events = [background_life_events(days, np.random.default_rng([seed, int(k), 4]))
+              for k in persons]
+    grid = np.unique(np.concatenate([bounds, *(d for d, _ in events)]))
+    mids = 0.5 * (grid[:-1] + grid[1:])
+    P = np.stack([s.params for s in scheds])[:, scheds[0].segment_of(mids)]
+    bolus = np.stack([s.bolus for s in scheds])
+    B = np.zeros((len(scheds), len(mids), model.n_states))
+    B[:, np.searchsorted(grid, bounds[:-1])] = bolus
+    i_event = model.state_index("life_event_stress")
+    for k, (day, sev) in enumerate(events):
+        np.add.at(B[k, :, i_event], np.searchsorted(grid, day), sev)
+    return grid, P, B
+
+
 def cohort_chunk(scenario_json: str, persons: np.ndarray, params: np.ndarray,
                  state: np.ndarray, every_days: float, observables: tuple[str, ...],
-                 rtol: float) -> pd.DataFrame:
+                 rtol: float, life_events_seed: int | None = None) -> pd.DataFrame:
     """Daily observables of a chunk of persons, with each person's status and reason ("ok"
-    or why their simulation failed; their values are NaN from that day on)."""
+    or why their simulation failed; their values are NaN from that day on).
+    ``life_events_seed``: everyone meets the background life-event stream (None: nobody)."""
     model = compile_model()
     sc = Scenario.model_validate_json(scenario_json)
     # each person's burned-in state is what an autologous FMT banks
     scheds = [build_schedule(model, sc, p, state=y) for p, y in zip(params, state, strict=True)]
     t = sample_times(sc.days, every_days)
-    P = np.stack([s.params for s in scheds])
-    B = np.stack([s.bolus for s in scheds])
-    sol = integrate_batch(model, scheds[0].boundaries, P, B, state, t, cohort_tolerances(rtol))
-    obs = observe_batch(model, sol, scheds[0].boundaries, P)
+    if life_events_seed is None:
+        grid = scheds[0].boundaries
+        P = np.stack([s.params for s in scheds])
+        B = np.stack([s.bolus for s in scheds])
+    else:
+        grid, P, B = with_life_events(model, scheds, persons, life_events_seed, sc.days)
+    sol = integrate_batch(model, grid, P, B, state, t, cohort_tolerances(rtol))
+    obs = observe_batch(model, sol, grid, P)
     cols = [model.observable_ids.index(o) for o in observables]
     n, m = len(persons), len(t)
     df = pd.DataFrame({"person": np.repeat(persons, m), "day": np.tile(t, n)})
@@ -102,24 +129,27 @@ def run_cohort(scenario: Scenario, preset: str = "general", n: int = 1000, seed:
                observables: tuple[str, ...] = DEFAULT_OBSERVABLES,
                workers: int | None = None, scheduler: str | None = None,
                rtol: float = COHORT_RTOL, progress=None,
-               overwrite: bool = False) -> dict[str, Any]:
+               overwrite: bool = False, life_events: bool = False) -> dict[str, Any]:
     """Simulate n persons of a population preset through a scenario, streaming to Parquet.
-    The scenario's person overrides and diet apply to everyone (cohort_population_args)."""
+    The scenario's person overrides and diet apply to everyone (cohort_population_args).
+    ``life_events``: everyone meets the background life-event stream, before screening and
+    through the scenario, as in trials (the population norms are met with it)."""
     check_cohort_options(scenario, n, every_days, observables)
     outdir = Path(out)
     sc_json = scenario.model_dump_json(by_alias=True)
     digest = run_digest({"kind": "cohort", "scenario": json.loads(sc_json), "preset": preset,
                          "n": n, "seed": seed, "every_days": every_days,
                          "observables": list(observables), "rtol": rtol, "chunk": CHUNK,
-                         "population": population_constants()})
+                         "life_events": life_events, "population": population_constants()})
     claim_chunk_dir(outdir, digest, "cohort", overwrite)  # refuse a foreign folder up front
-    pop = population(preset, n, seed, rtol=rtol, **cohort_population_args(scenario))
+    pop = population(preset, n, seed, rtol=rtol, background_life_events=life_events,
+                     **cohort_population_args(scenario))
     tasks = []
     for c in range(0, n, CHUNK):
         idx = np.arange(c, min(n, c + CHUNK))
         tasks.append((f"cohort_{c // CHUNK:05d}", (sc_json, idx, pop.params[idx],
                                                    pop.state[idx], every_days, observables,
-                                                   rtol)))
+                                                   rtol, seed if life_events else None)))
     run_chunks(cohort_chunk, tasks, outdir, workers, scheduler, progress, keep=False,
                digest=digest, what="cohort", concurrent=CHUNKS_IN_FLIGHT)
     failed = _failed_persons(outdir, len(tasks))
@@ -135,6 +165,8 @@ def run_cohort(scenario: Scenario, preset: str = "general", n: int = 1000, seed:
                "chunks": len(tasks), "rtol": rtol, "error_norm": COHORT_NORM,
                "person": scenario.person_overrides(),
                "diet": scenario.model_dump(mode="json")["diet"],
+               "life_events": ({q.name: q.value for q in LIFE_EVENT_STREAM}
+                               if life_events else None),
                "failed": len(failed), "screened": pop.screened,
                "burn_in_failed": int(len(pop.failed)), "warnings": []}
     if len(failed) > 0.05 * n:

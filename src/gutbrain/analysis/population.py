@@ -145,8 +145,9 @@ class StreamParameter:
 # (trial spec ``background_life_events``, on by default: the general population's trait
 # distribution is calibrated on norms measured in people who meet life events). Each event is
 # a bolus of life_event_stress, like a scheduled ``life_event`` intervention, with a random
-# severity. Cohorts (``gutbrain cohort``) run without the stream, as they run without the
-# weekly stress, residual affect and visit noise of trials.
+# severity. Cohorts (``gutbrain cohort``) run without the stream unless asked
+# (``--life-events``; cohort.with_life_events), as they run without the weekly stress,
+# residual affect and visit noise of trials.
 LIFE_EVENT_STREAM = (
     StreamParameter("rate", 1.7, "1/year", 0.5, 4.0,
                     "derived from Kendler, Karkowski & Prescott 1998 J Nerv Ment Dis 186:661: "

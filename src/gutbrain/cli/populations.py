@@ -114,6 +114,10 @@ def cohort(
     workers: Annotated[int | None, typer.Option(help="local dask workers")] = None,
     scheduler: Annotated[str | None, typer.Option(help="dask scheduler address")] = None,
     overwrite: OverwriteOpt = False,
+    life_events: Annotated[bool, typer.Option(
+        "--life-events/--no-life-events",
+        help="everyone meets the background life-event stream, as in trials (the population "
+             "norms are met with it)")] = False,
 ) -> None:
     """Simulate a virtual population through a scenario (daily observables to Parquet). The
     scenario's person overrides and diet apply to every sampled person."""
@@ -133,7 +137,7 @@ def cohort(
     check_cohort_options(sc, n, every_days, DEFAULT_OBSERVABLES)
     prepare_out(out_dir)
     summary = run_cohort(sc, population, n, seed, out_dir, every_days, workers=workers,
-                         scheduler=scheduler, overwrite=overwrite)
+                         scheduler=scheduler, overwrite=overwrite, life_events=life_events)
     say(f"cohort: {summary['n']} persons in {summary['chunks']} chunks → {out_dir}"
         + (f" ({summary['failed']} failed: status and reason in persons.parquet)"
            if summary["failed"] else ""))
