@@ -412,10 +412,19 @@ def randomise(n: int, arms: list[str], seed: int) -> list[ArmPlan]:
     return [ArmPlan(a, i, np.sort(order[i::len(arms)])) for i, a in enumerate(arms)]
 
 
+def allocate(n: int, arms: list[str], seed: int, allocation: str = "randomised"
+             ) -> list[ArmPlan]:
+    """Persons of each arm: ``randomised`` (randomise) or ``every_arm`` (all n persons in
+    every arm: the counterfactual design, TrialSpec.allocation)."""
+    if allocation == "every_arm":
+        return [ArmPlan(a, i, np.arange(n)) for i, a in enumerate(arms)]
+    return randomise(n, arms, seed)
+
+
 def _chunk_tasks(spec: TrialSpec, pop: Population) -> list[tuple[str, str, np.ndarray]]:
     """Chunk keys name the arm by its position (file names never carry user text)."""
     tasks = []
-    for plan in randomise(len(pop), list(spec.arms), spec.population.seed):
+    for plan in allocate(len(pop), list(spec.arms), spec.population.seed, spec.allocation):
         for c in range(0, len(plan.persons), CHUNK):
             tasks.append((f"arm{plan.index}_{c // CHUNK:04d}", plan.name,
                           plan.persons[c:c + CHUNK]))
@@ -549,6 +558,86 @@ def risk_ratio(xa: int, na: int, xb: int, nb: int) -> tuple[float, float, float]
     return rr, math.exp(math.log(rr) - 1.96 * se), math.exp(math.log(rr) + 1.96 * se)
 
 
+def paired_risk_ratio(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Risk ratio of events ``x`` (arm) against ``y`` (comparator) in the same persons, with
+    the delta-method 95 % CI of a ratio of paired proportions: var(log RR) = (b + c) /
+    ((a + b)(a + c)), a = events in both, b = in the arm only, c = in the comparator only
+    (Bonett & Price 2006 Stat Med 25:3039, their Wald interval). Persons with the same outcome
+    in both arms carry no sampling noise of the contrast; 0.5 is added to every cell when a
+    margin is empty, and to each discordant cell when there is none; NaN for no persons."""
+    x, y = np.asarray(x, dtype=bool), np.asarray(y, dtype=bool)
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    a, b, c = float((x & y).sum()), float((x & ~y).sum()), float((~x & y).sum())
+    if a + b == 0 or a + c == 0:
+        a, b, c = a + 0.5, b + 0.5, c + 0.5
+    elif b + c == 0:  # no discordant person: half a pair each way, not a zero-width interval
+        b, c = 0.5, 0.5
+    rr = (a + b) / (a + c)
+    se = math.sqrt((b + c) / ((a + b) * (a + c)))
+    return rr, math.exp(math.log(rr) - 1.96 * se), math.exp(math.log(rr) + 1.96 * se)
+
+
+def _paired_g(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float]:
+    """Hedges' g of paired values a vs b on the scale of a parallel-group g (the pooled SD of
+    the two arms' values, so it reads like ``hedges_g``), its paired 95 % CI and the SE of the
+    mean difference. Variance of d for matched groups (Borenstein 2009, Introduction to
+    Meta-Analysis ch. 4): (1/n + d^2/(2n)) 2(1 - r), with 2(1 - r) = S_diff^2 / S^2; small-
+    sample correction J for n - 1 degrees of freedom; t quantile (n - 1 df)."""
+    n = len(a)
+    diff = a - b
+    se = float(diff.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    sp = math.sqrt(0.5 * (a.var(ddof=1) + b.var(ddof=1))) if n > 1 else math.nan
+    if n < 3 or not np.isfinite(sp):
+        return math.nan, math.nan, math.nan, se
+    if sp == 0:
+        return 0.0, 0.0, 0.0, se
+    j = 1 - 3 / (4 * (n - 1) - 1)
+    g = j * float(diff.mean()) / sp
+    se_g = math.sqrt((1 / n + g * g / (2 * n)) * float(diff.var(ddof=1)) / sp**2)
+    tq = float(stats.t.ppf(0.975, n - 1))
+    return g, g - tq * se_g, g + tq * se_g, se
+
+
+def paired_contrast(d: pd.DataFrame, ref: pd.DataFrame, o: str) -> dict[str, Any]:
+    """The contrast of one outcome between an arm and the comparator in the same persons
+    (allocation ``every_arm``): the keys of a randomised contrast, with paired statistics.
+    Persons analysable in both arms are compared (``n_pairs``). Change scores: mean
+    difference, Hedges' g on the pooled SD of the change scores, paired t test. The
+    "ancova" keys: baselines are the same person's before the arms part, so the baseline-
+    adjusted difference is the paired difference of end values (its t interval and p); no
+    slope is fitted (null). Events: paired risk ratio."""
+    m = d.merge(ref, on="person", suffixes=("", "_ref"))
+    c: dict[str, Any] = {"outcome": o, "n_pairs": int(len(m))}
+    if OUTCOMES[o][0] == "binary":
+        rr, lo, hi = paired_risk_ratio(m[o].to_numpy(), m[f"{o}_ref"].to_numpy())
+        c.update({"risk_ratio": rr, "ci95": [lo, hi]})
+        return c
+    base, end = m[f"{o}_baseline"].to_numpy(), m[f"{o}_end"].to_numpy()
+    base_r, end_r = m[f"{o}_baseline_ref"].to_numpy(), m[f"{o}_end_ref"].to_numpy()
+    ch, ch_r = end - base, end_r - base_r
+    g, lo, hi, _ = _paired_g(ch, ch_r)
+    n = len(m)
+    p = float(stats.ttest_rel(ch, ch_r).pvalue) if n > 1 and np.ptp(ch - ch_r) > 0 else (
+        1.0 if n > 1 else math.nan)
+    c.update({"mean_difference": float((ch - ch_r).mean()) if n else math.nan,
+              "hedges_g": g, "ci95": [lo, hi], "p_value": p})
+    ga, galo, gahi, se = _paired_g(end, end_r)
+    diff = float((end - end_r).mean()) if n else math.nan
+    tq = float(stats.t.ppf(0.975, n - 1)) if n > 1 else math.nan
+    p_end = float(stats.ttest_rel(end, end_r).pvalue) if n > 1 and np.ptp(end - end_r) > 0 \
+        else (1.0 if n > 1 else math.nan)
+    c.update({"mean_difference_ancova": diff, "mean_difference_ancova_se": se,
+              "mean_difference_ancova_ci95": [diff - tq * se, diff + tq * se],
+              "p_value_ancova": p_end, "ancova_baseline_slope": math.nan,
+              "hedges_g_ancova": ga, "hedges_g_ancova_ci95": [galo, gahi]})
+    if OUTCOMES[o][0] == "score":
+        rr, rlo, rhi = paired_risk_ratio(_responded(base, end), _responded(base_r, end_r))
+        c["responder_risk_ratio"] = rr
+        c["responder_ci95"] = [rlo, rhi]
+    return c
+
+
 def _responded(b: np.ndarray, e: np.ndarray) -> np.ndarray:
     return (b > 0) & (e <= 0.5 * b)
 
@@ -613,6 +702,10 @@ def _analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
     for arm in arms[1:]:
         d = ok[ok.arm == arm]
         for o in spec.outcomes:
+            if spec.allocation == "every_arm":
+                result["contrasts"].append({"arm": arm, "vs": arms[0],
+                                            **paired_contrast(d, ref, o)})
+                continue
             if OUTCOMES[o][0] == "binary":
                 rr, lo, hi = risk_ratio(int(d[o].sum()), len(d), int(ref[o].sum()), len(ref))
                 result["contrasts"].append({"arm": arm, "vs": arms[0], "outcome": o,
@@ -679,9 +772,13 @@ def power_analysis(spec: TrialSpec, persons: pd.DataFrame, target: float = 0.8,
             hi = mid
         else:
             lo = mid
-    return {"outcome": o, "arm": arms[1], "vs": arms[0], "target_power": target,
-            "alpha": alpha, "n_per_arm": int(hi), "power_at_n": float(power(hi)),
-            "method": f"bootstrap of simulated persons, {reps} resamples, Welch t-test"}
+    out = {"outcome": o, "arm": arms[1], "vs": arms[0], "target_power": target,
+           "alpha": alpha, "n_per_arm": int(hi), "power_at_n": float(power(hi)),
+           "method": f"bootstrap of simulated persons, {reps} resamples, Welch t-test"}
+    if spec.allocation == "every_arm":
+        out["note"] = ("the arms hold the same persons, resampled independently here: the n "
+                       "per arm of a randomised trial, not of a paired one")
+    return out
 
 
 def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | None = None,
@@ -723,6 +820,7 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
                         "measurement_sd": MEASUREMENT_SD, "rater_sd": RATER_SD,
                         "mood_fluctuation": {p.name: p.value for p in MOOD_FLUCTUATION},
                         "kind": spec.design,
+                        "allocation": spec.allocation,
                         "care_support": DESIGNS[spec.design][0],
                         "treatment_expectancy": DESIGNS[spec.design][1],
                         "biomarker_cv": BIOMARKER_CV, "parameters": spec.parameters,

@@ -106,6 +106,13 @@ class TrialSpec(_Strict):
     # "placebo_controlled" = contact plus the expectancy of a treatment believed possibly
     # active in every arm (double blind); "observational" = neither (a cohort or survey)
     design: Literal["open", "placebo_controlled", "observational"] = "open"
+    # who is simulated in which arm (analysis.trial.allocate): "randomised" = each screened
+    # person in one arm (equal allocation, seeded permutation), as in a real trial;
+    # "every_arm" = every person in every arm, the counterfactual contrast only a simulation
+    # can run: a person meets the same life events, weekly stress, residual affect and visit
+    # noise in each arm, so a contrast carries the interventions' effect without the sampling
+    # noise between persons, and its statistics are paired (analysis.trial.paired_contrast)
+    allocation: Literal["randomised", "every_arm"] = "randomised"
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -159,7 +166,8 @@ class TrialSpec(_Strict):
                 raise ValueError(f"arms.{arm}: {where + ': ' if where else ''}{msg} (days are "
                                  f"counted from randomisation; the trial lasts {self.days:g} "
                                  "days)") from None
-        if self.population.n < 2 * len(self.arms):
+        per_arm = len(self.arms) if self.allocation == "randomised" else 1
+        if self.population.n < 2 * per_arm:
             raise ValueError(f"population.n: {self.population.n} persons for "
                              f"{len(self.arms)} arms leaves fewer than 2 per arm; effect sizes "
                              "need a spread in every arm")

@@ -30,6 +30,15 @@ DESIGN_TEXT = {"open": "<code>open</code>: trial contact (visits, assessment) fr
                "observational": "<code>observational</code>: no trial contact or expectancy "
                                 "(a cohort or survey)"}
 
+# how the report names each allocation (TrialSpec.allocation)
+ALLOCATION_TEXT = {
+    "randomised": "Each person was randomised to one arm (equal allocation).",
+    "every_arm": "Every person was simulated in every arm (<code>allocation: every_arm</code>, "
+                 "the counterfactual design): a person meets the same life events, everyday "
+                 "stress and visit noise in each arm, so contrasts are paired and carry the "
+                 "arms' effect without sampling noise between persons."}
+
+
 def _fmt(x: Any) -> str:
     if x is None or (isinstance(x, float) and x != x):
         return "n/a"
@@ -228,13 +237,14 @@ def write_trial_report(spec: TrialSpec, result: dict[str, Any], persons: pd.Data
     if warnings:
         warnings = f"<div class='warn'><b>Warnings</b><ul>{warnings}</ul></div>"
     basis = html.escape(course["basis"]) if course else ""
+    n_persons = persons["person"].nunique() if "person" in persons else len(persons)
     body = f"""<h1>Virtual trial: {html.escape(spec.name)}</h1>{warnings}
-<p>Population <code>{html.escape(spec.population.preset)}</code> (n = {len(persons)}, seed
+<p>Population <code>{html.escape(spec.population.preset)}</code> (n = {n_persons}, seed
 {spec.population.seed}), run-in {spec.run_in_days:g} days, follow-up {spec.days:g} days.
 Scores carry visit-to-visit measurement noise; HAM-D17 is severity-band linked and MADRS
 equipercentile linked (Kim 2024) to the PHQ-9. Everyday stress and each person's residual
 affect (reported symptoms) vary weekly; every arm shares the non-specific effects of the
-design, {DESIGN_TEXT[spec.design]}.
+design, {DESIGN_TEXT[spec.design]}. {ALLOCATION_TEXT[spec.allocation]}
 Failed persons: {result['failed_persons']}. These are simulated persons: the trial shows
 what the model predicts for a population like this, not what a real trial would find.</p>
 <h2>Arms</h2>{arm_table(spec, result)}
