@@ -272,3 +272,22 @@ def test_trial_contrast_reads_the_baseline_adjusted_statistics():
     assert compute(ctx, {"fn": "trial_contrast", "outcome": "phq9"}).value == -0.2
     with pytest.raises(KeyError, match="no statistic 'hedges_g_adjusted'"):
         compute(ctx, {"fn": "trial_contrast", "outcome": "phq9", "stat": "hedges_g_adjusted"})
+
+
+def test_trial_contrast_ratio_divides_two_arms_contrasts():
+    """How much the risk rises between two doses: one arm's risk ratio over another's, both
+    against the trial's comparator; a missing arm is named."""
+    import xarray as xr
+
+    from gutbrain.analysis.validation.metrics import Context, compute
+
+    contrasts = [{"arm": "one", "vs": "none", "outcome": "mde_incidence", "risk_ratio": 1.05},
+                 {"arm": "three", "vs": "none", "outcome": "mde_incidence", "risk_ratio": 1.155}]
+    ctx = Context(runs={"trial": xr.Dataset(attrs={"trial": json.dumps(
+        {"contrasts": contrasts, "arms": {}})})})
+    out = compute(ctx, {"fn": "trial_contrast_ratio", "outcome": "mde_incidence",
+                        "arm": "three", "over": "one"})
+    assert out.value == pytest.approx(1.1) and "three 1.155 / one 1.050" in out.detail
+    with pytest.raises(KeyError, match="arm six"):
+        compute(ctx, {"fn": "trial_contrast_ratio", "outcome": "mde_incidence",
+                      "arm": "six", "over": "one"})

@@ -689,6 +689,29 @@ def m_trial_contrast(ctx: Context, outcome: str, stat: str = "hedges_g",
     raise KeyError(f"the trial has no contrast for outcome {outcome!r} (arm {arm})")
 
 
+def _contrast(res: dict[str, Any], outcome: str, arm: str, stat: str) -> dict[str, Any]:
+    for c in res["contrasts"]:
+        if c["outcome"] == outcome and c["arm"] == arm:
+            if stat not in c:
+                raise KeyError(f"the trial's {outcome!r} contrast of arm {arm!r} has no "
+                               f"statistic {stat!r}")
+            return c
+    raise KeyError(f"the trial has no contrast for outcome {outcome!r} (arm {arm})")
+
+
+@metric("trial_contrast_ratio")
+def m_trial_contrast_ratio(ctx: Context, outcome: str, arm: str, over: str,
+                           stat: str = "risk_ratio") -> MetricOutput:
+    """One arm's contrast against the first arm divided by another arm's (e.g. the risk
+    ratio of three courses over that of one: how much the risk rises between two doses,
+    read within one trial, so the shared comparator cancels)."""
+    res = _trial(ctx)
+    top, bottom = _contrast(res, outcome, arm, stat), _contrast(res, outcome, over, stat)
+    value = float(top[stat]) / float(bottom[stat])
+    return MetricOutput(value, detail=f"{outcome} {stat}: {arm} {top[stat]:.3f} / {over} "
+                                      f"{bottom[stat]:.3f} (vs {top['vs']})")
+
+
 @metric("trial_arm")
 def m_trial_arm(ctx: Context, arm: str, outcome: str, stat: str) -> MetricOutput:
     """A per-arm summary of a virtual trial (e.g. responder_rate, change_mean, rate)."""
