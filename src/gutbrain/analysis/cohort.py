@@ -16,9 +16,10 @@ from gutbrain.analysis.population import (
     COHORT_NORM,
     COHORT_RTOL,
     LIFE_EVENT_STREAM,
-    background_life_events,
+    add_life_event_boluses,
     check_population_size,
     cohort_tolerances,
+    persons_life_events,
     population,
     population_constants,
 )
@@ -41,17 +42,14 @@ def with_life_events(model, scheds, persons: np.ndarray, seed: int, days: float
     stream, drawn from the same per-person generators), with each event a bolus of
     life_event_stress on its day: (grid, parameters person x segment, boluses)."""
     bounds = scheds[0].boundaries
-    events = [background_life_events(days, np.random.default_rng([seed, int(k), 4]))
-              for k in persons]
+    events = persons_life_events(persons, seed, days)
     grid = np.unique(np.concatenate([bounds, *(d for d, _ in events)]))
     mids = 0.5 * (grid[:-1] + grid[1:])
     P = np.stack([s.params for s in scheds])[:, scheds[0].segment_of(mids)]
     bolus = np.stack([s.bolus for s in scheds])
     B = np.zeros((len(scheds), len(mids), model.n_states))
     B[:, np.searchsorted(grid, bounds[:-1])] = bolus
-    i_event = model.state_index("life_event_stress")
-    for k, (day, sev) in enumerate(events):
-        np.add.at(B[k, :, i_event], np.searchsorted(grid, day), sev)
+    add_life_event_boluses(B, grid, events, model.state_index("life_event_stress"))
     return grid, P, B
 
 

@@ -236,6 +236,23 @@ def background_life_events(days: float, rng: np.random.Generator
     return day[order], sev[order]
 
 
+def persons_life_events(persons: np.ndarray, seed: int, days: float
+                        ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each person's background life events over [0, days) from their own generator (seed,
+    person, 4): the same person meets the same events in every arm of a trial and in a
+    cohort of the same seed."""
+    return [background_life_events(days, np.random.default_rng([seed, int(k), 4]))
+            for k in persons]
+
+
+def add_life_event_boluses(B: np.ndarray, grid: np.ndarray,
+                           events: list[tuple[np.ndarray, np.ndarray]], i_event: int) -> None:
+    """Add each person's events to their boluses (persons x segment x state) as
+    life_event_stress at the segment starting on the event's day (the grid holds every day)."""
+    for k, (day, sev) in enumerate(events):
+        np.add.at(B[k, :, i_event], np.searchsorted(grid, day), sev)
+
+
 def population_constants() -> dict[str, object]:
     """Every constant that decides who a preset draws and what a visit records: the trait
     distributions and their correlations, the presets, the life-event stream, the weekly

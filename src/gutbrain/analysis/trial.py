@@ -26,8 +26,9 @@ from gutbrain.analysis.population import (
     MEASUREMENT_SD,
     MOOD_FLUCTUATION,
     Population,
-    background_life_events,
+    add_life_event_boluses,
     cohort_tolerances,
+    persons_life_events,
     population,
     population_constants,
     weekly_mood_many,
@@ -180,8 +181,7 @@ def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: 
     spec asks for them, from day 0 of the run-in). Built for the whole chunk at once (one
     Python loop per person used to be ~10 % of a trial's serial time)."""
     end = spec.run_in_days + spec.days
-    events = [background_life_events(end, np.random.default_rng([seed, int(person), 4]))
-              for person in persons] if spec.background_life_events else []
+    events = persons_life_events(persons, seed, end) if spec.background_life_events else []
     grid = np.unique(np.concatenate([scheds[0].boundaries, np.arange(0.0, end, WEEK),
                                      [spec.run_in_days, end], *(d for d, _ in events)]))
     grid = grid[(grid >= 0) & (grid <= end)]
@@ -208,10 +208,7 @@ def _person_segments(model, spec: TrialSpec, scheds, persons: np.ndarray, seed: 
             for j, t0 in enumerate(sch.boundaries[:-1]):
                 if np.any(sch.bolus[j]):
                     B[k, int(np.searchsorted(grid, t0))] += sch.bolus[j]
-    i_event = model.state_index("life_event_stress")
-    for k, (days, sev) in enumerate(events):
-        for day, sv in zip(days, sev, strict=True):
-            B[k, int(np.searchsorted(grid, day)), i_event] += sv
+    add_life_event_boluses(B, grid, events, model.state_index("life_event_stress"))
     factor = _weekly_stress_many(n_weeks, [np.random.default_rng([seed, int(person), 2])
                                            for person in persons])
     P[:, :, i_stress] = np.clip(P[:, :, i_stress] * factor[:, weeks], 0.0, 1.0)
