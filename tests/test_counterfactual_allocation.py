@@ -105,3 +105,27 @@ def test_paired_contrast_keeps_the_effect_and_narrows_its_interval():
     # same persons at baseline: the end-value ("ancova") difference is the change difference
     assert pc["mean_difference_ancova"] == pytest.approx(pc["mean_difference"], abs=1e-9)
     assert pc["ancova_baseline_slope"] != pc["ancova_baseline_slope"]  # NaN: none fitted
+
+
+def test_the_cli_and_report_say_the_contrasts_are_paired(tmp_path):
+    """`gutbrain trial` with allocation every_arm: the summary and the report say that every
+    person was in every arm and the contrasts are paired; the arm table counts persons
+    simulated, not randomised; trial.json records the allocation and n_pairs."""
+    import json
+
+    import yaml
+    from typer.testing import CliRunner
+
+    from gutbrain.cli import app
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(_spec("every_arm", FIBRE, n=6, days=14,
+                                         outcomes=("phq9", "mde_incidence"))))
+    res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "contrasts are paired" in res.output
+    report = (tmp_path / "o" / "report.html").read_text()
+    assert "Every person was simulated in every arm" in report and "<th>simulated</th>" in report
+    result = json.loads((tmp_path / "o" / "trial.json").read_text())
+    assert result["design"]["allocation"] == "every_arm"
+    assert all(c["n_pairs"] == 6 for c in result["contrasts"])

@@ -74,6 +74,9 @@ def trial(
                                        progress=step, overwrite=overwrite,
                                        uncertainty=n_draws)
     write_trial_report(spec, result, persons, out_dir / "report.html")
+    if result["design"].get("allocation") == "every_arm":
+        say("every person was simulated in every arm (allocation every_arm): contrasts are "
+            "paired, within the same persons")
     for c in json_safe(result["contrasts"]):
         eff = (f"g = {_fmt(c['hedges_g'])}" if "hedges_g" in c else
                f"RR = {_fmt(c['risk_ratio'])}")

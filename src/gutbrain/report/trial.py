@@ -63,7 +63,9 @@ def arm_table(spec: TrialSpec, result: dict[str, Any]) -> str:
     """Per arm: persons randomised, analysed and failed; per outcome and arm: baseline, end
     and change as mean ± SD (score outcomes with responder and remission rates)."""
     arms = result["arms"]
-    head = "<tr><th>arm</th><th>randomised</th><th>analysed</th><th>failed to simulate</th></tr>"
+    every_arm = result.get("design", {}).get("allocation") == "every_arm"
+    head = (f"<tr><th>arm</th><th>{'simulated' if every_arm else 'randomised'}</th>"
+            "<th>analysed</th><th>failed to simulate</th></tr>")
     rows = "".join(
         f"<tr><td>{html.escape(a)}</td><td class='num'>{v.get('randomised', v['n'])}</td>"
         f"<td class='num'>{v['n']}</td><td class='num'>{v.get('failed', 0)}</td></tr>"
@@ -140,8 +142,14 @@ def contrast_table(result: dict[str, Any]) -> str:
                "pooled SD of the end values. With a chance difference between the arms' "
                "baselines, change scores regress to the mean and the two disagree; the "
                "adjusted estimate is the one most published trials report.</p>")
+    paired = ("<p class='caption'>Every person was simulated in every arm: each contrast "
+              "compares the same persons (n_pairs in trial.json), with paired intervals and p "
+              "values (paired t; risk ratios with the paired delta-method interval). Their "
+              "baselines are the same, so the _ancova columns are the paired difference of "
+              "the end values.</p>"
+              if result.get("design", {}).get("allocation") == "every_arm" else "")
     return (f"<div class='scroll'><table class='contrasts'><tr>{head}</tr>{''.join(rows)}"
-            f"</table></div>{caption}")
+            f"</table></div>{caption}{paired}")
 
 
 def time_course_figure(spec: TrialSpec, course: dict[str, Any], outcome: str) -> go.Figure:
