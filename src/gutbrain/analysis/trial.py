@@ -559,7 +559,8 @@ def paired_risk_ratio(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float
     """Risk ratio of events ``x`` (arm) against ``y`` (comparator) in the same persons, with
     the delta-method 95 % CI of a ratio of paired proportions: var(log RR) = (b + c) /
     ((a + b)(a + c)), a = events in both, b = in the arm only, c = in the comparator only
-    (Bonett & Price 2006 Stat Med 25:3039, their Wald interval). Persons with the same outcome
+    (the Wald form; Bonett & Price 2006 Stat Med 25:3039 give adjusted intervals for small
+    counts, which this does not use). Persons with the same outcome
     in both arms carry no sampling noise of the contrast; 0.5 is added to every cell when a
     margin is empty, and to each discordant cell when there is none; NaN for no persons."""
     x, y = np.asarray(x, dtype=bool), np.asarray(y, dtype=bool)
