@@ -237,6 +237,10 @@ SCENARIOS = {
     "negative diet field": ("diet:\n  fiber_g: -3\n", "diet.fiber_g", "greater than or equal to 0"),
     "FMT dry mass": ("interventions:\n  - {type: fmt, day: 1, dry_mass_g: 1.0e9}\n",
                      "dry_mass_g", "100"),
+    # the web fuzz found it: a subnormal duration divided the dose by zero (a traceback)
+    "vanishing infusion": ("interventions:\n  - {type: endotoxin, day: 0, ng_per_kg: 1.0e-300,"
+                           " infusion_hours: 5.0e-324}\n", "infusion_hours",
+                           "shorter than an infusion"),
 }
 
 

@@ -231,6 +231,24 @@ def test_openapi_states_the_limits_and_the_scenario_schema(client):
     body = spec["paths"]["/api/simulate"]["post"]["requestBody"]
     assert body["content"]["application/json"]["schema"]["$ref"].endswith("/Scenario")
     assert client.get("/docs").status_code == 200
+    # what a request may ask, as JSON Schema says it: this server's caps as maxima, preset
+    # names as enums, bounds under JSON Schema's names (pydantic's gt/le are not read by
+    # clients or request generators)
+    schemas = spec["components"]["schemas"]
+    days = schemas["Scenario"]["properties"]["days"]
+    assert days["maximum"] == 400 and days["exclusiveMinimum"] == 0 and "le" not in days
+    assert schemas["TrialSpec"]["properties"]["days"]["maximum"] == 400
+    assert schemas["PopulationSpec"]["properties"]["n"]["maximum"] == 50
+    person = schemas["Scenario"]["properties"]["person"]["anyOf"][0]
+    assert "healthy_adult" in person["enum"] and "germ_free" in person["enum"]
+    assert "amoxicillin" in schemas["Antibiotic"]["properties"]["class"]["enum"]
+    assert schemas["TrialSpec"]["properties"]["arms"]["minProperties"] == 2
+    fmt = next(p for p in spec["paths"]["/api/simulate"]["post"]["parameters"]
+               if p["name"] == "format")
+    assert fmt["schema"]["enum"] == ["json", "csv", "parquet"]
+    population = spec["paths"]["/api/population-response"]["post"]["requestBody"]
+    assert population["content"]["application/json"]["schema"]["properties"]["n"][
+        "maximum"] == 50
 
 
 def test_a_solver_failure_is_a_clear_json_error(monkeypatch):

@@ -14,7 +14,9 @@ from schemathesis.python import asgi as schemathesis_asgi  # noqa: E402
 
 from gutbrain.web import Limits, create_app  # noqa: E402
 
-# small caps keep every fuzzed simulation to seconds; the caps themselves are under test
+# small caps keep every fuzzed simulation to seconds; the caps themselves are under test. The
+# OpenAPI document states them (and the presets' names), so many generated requests are ones
+# the server runs (a body without days asks for the default 180 and is refused here).
 APP = create_app(Limits(max_days=30.0, max_persons=4, max_jobs=2, min_every_hours=1.0,
                         request_seconds=30.0, job_seconds=30.0), workers=1)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

@@ -21,7 +21,7 @@ from gutbrain.analysis.population import MAX_PERSONS, PRESETS
 from gutbrain.scenario.loader import ScenarioError, format_validation_error, read_document
 from gutbrain.scenario.parameters import check_parameters
 from gutbrain.scenario.presets import DIETS
-from gutbrain.scenario.schema import Count, Intervention, Number
+from gutbrain.scenario.schema import Choice, Count, Intervention, Number
 
 OUTCOMES = {
     # id: (kind, description)
@@ -54,7 +54,7 @@ MAX_TRIAL_DAYS = 3650.0  # ten years of follow-up
 
 
 class PopulationSpec(_Strict):
-    preset: str = "general"
+    preset: Choice(PRESETS) = "general"
     n: Count = Field(gt=0, le=MAX_PERSONS)
     seed: Count = Field(default=0, ge=0)
     inclusion: dict[str, float] = Field(default_factory=dict)
@@ -88,8 +88,8 @@ class TrialSpec(_Strict):
     population: PopulationSpec
     days: Number = Field(gt=0, le=MAX_TRIAL_DAYS)
     run_in_days: Number = Field(default=0.0, ge=0, le=MAX_TRIAL_DAYS)
-    diet: str = "western"
-    arms: dict[str, list[Intervention]]
+    diet: Choice(DIETS) = "western"
+    arms: dict[str, list[Intervention]] = Field(json_schema_extra={"minProperties": 2})
     outcomes: list[str] = Field(min_length=1)
     # model parameter overrides for every person, screening included (e.g. a vagotomy trial,
     # or a calibration run); a sampled trait named here is fixed at this value for everyone

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from gutbrain.scenario.presets import (
     ANTIBIOTICS,
@@ -33,6 +41,7 @@ MAX_IFN_MIU = 100.0  # MIU a dose: high-dose therapy is 20 MIU/m2 (~40 MIU)
 MAX_DEX_MG = 40.0  # mg: the dexamethasone suppression test uses 0.5-8 mg
 MAX_FMT_DRY_G = 100.0  # g dry bacteria: a standard FMT brings ~6 (50 g stool)
 MAX_COURSES = 10000
+MIN_INFUSION_HOURS = 1.0 / 60.0  # an endotoxin infusion of less than a minute is a bolus
 ILLNESS_DAYS = 7.0  # an acute infection's week of illness, as reports shade it
 MAX_CRP_RISE_MG_L = 500.0  # mg/L: severe bacterial infection and sepsis reach 100-500 (Pepys &
 # Hirschfield 2003 J Clin Invest 111:1805); the model is checked at common infections (~30)
@@ -55,6 +64,12 @@ def _capped(kind: Any, cap: float) -> Any:
     return Annotated[kind, Field(le=cap)]
 
 
+def Choice(options: dict | tuple) -> Any:  # noqa: N802 - a type, read as one
+    """A name from a fixed set: the JSON Schema lists the names (API docs, generated
+    requests), while the field's validator checks it and says what was expected."""
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(options)})]
+
+
 class _Strict(BaseModel):
     # NaN and infinity are never valid input (a .inf dose ran for a minute into a solver
     # failure)
@@ -70,7 +85,7 @@ def _choice(value: str, options: dict | tuple, what: str) -> str:
 class DietSpec(_Strict):
     """Custom diet: any field left out comes from ``base`` (default 'western')."""
 
-    base: str = "western"
+    base: Choice(DIETS) = "western"
     fiber_g: _capped(NonNeg, MAX_GRAMS) | None = None
     resistant_starch_g: _capped(NonNeg, MAX_GRAMS) | None = None
     prebiotic_g: _capped(NonNeg, MAX_GRAMS) | None = None
@@ -109,7 +124,7 @@ class _Timed(_Strict):
 
 class Antibiotic(_Timed):
     type: Literal["antibiotic"]
-    drug_class: str = Field(alias="class")
+    drug_class: Choice(ANTIBIOTICS) = Field(alias="class")
     days: _capped(Positive, MAX_DAYS) = 7.0
     courses: Annotated[Count, Field(ge=1, le=MAX_COURSES)] = 1
     interval_days: _capped(Positive, MAX_DAYS) | None = None  # start-to-start, for repeated courses
@@ -137,7 +152,7 @@ class Antibiotic(_Timed):
 
 class Probiotic(_Timed):
     type: Literal["probiotic"]
-    genus: str = "multi_strain"
+    genus: Choice(PROBIOTICS) = "multi_strain"
     cfu_per_day: _capped(Positive, MAX_CFU)
 
     @field_validator("genus")
@@ -148,7 +163,7 @@ class Probiotic(_Timed):
 
 class Prebiotic(_Timed):
     type: Literal["prebiotic"]
-    kind: str = "inulin"
+    kind: Choice(PREBIOTICS) = "inulin"
     g_per_day: _capped(Positive, MAX_PREBIOTIC_G)
 
     @field_validator("kind")
@@ -159,7 +174,7 @@ class Prebiotic(_Timed):
 
 class DietChange(_Timed):
     type: Literal["diet"]
-    pattern: str | DietSpec
+    pattern: Choice(DIETS) | DietSpec
 
     @field_validator("pattern")
     @classmethod
@@ -194,6 +209,17 @@ class Endotoxin(_Strict):
     ng_per_kg: _capped(Positive, MAX_ENDOTOXIN_NG_KG)
     day: _capped(NonNeg, MAX_DAYS)
     infusion_hours: _capped(Positive, 24.0 * 30) | None = None
+
+    @field_validator("infusion_hours")
+    @classmethod
+    def _infusion(cls, v: float | None) -> float | None:
+        # a rate of dose / duration: a vanishing duration is a bolus, and one of 5e-324 h
+        # divided the dose by zero (found by the web fuzz)
+        if v is not None and v < MIN_INFUSION_HOURS:
+            raise ValueError(f"{v:g} h is shorter than an infusion (at least "
+                             f"{MIN_INFUSION_HOURS * 60:g} minute); leave infusion_hours out "
+                             "for a bolus")
+        return v
 
 
 class Infection(_Strict):
@@ -269,7 +295,7 @@ class FMT(_Strict):
     ``{guild: share, ...}``. The donor brings its species as well as its biomass."""
 
     type: Literal["fmt"]
-    donor: str | DonorSample | dict[str, NonNeg] = "healthy"
+    donor: Choice(DONORS) | DonorSample | dict[str, NonNeg] = "healthy"
     day: _capped(NonNeg, MAX_DAYS)
     dry_mass_g: _capped(Positive, MAX_FMT_DRY_G) | None = None
 
@@ -306,7 +332,7 @@ class PersonSpec(_Strict):
     """A preset with parameter overrides (traits, lifestyle inputs or research knobs)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    preset: str = "healthy_adult"
+    preset: Choice(PERSONS) = "healthy_adult"
     profile: str | None = None  # measured taxonomic table (any format gutbrain reads)
     sample: str | None = None  # sample id in that table: sets the person's guilds
 
@@ -340,10 +366,10 @@ class PersonSpec(_Strict):
 class Scenario(_Strict):
     name: str = "scenario"
     description: str = ""
-    person: str | PersonSpec = "healthy_adult"
+    person: Choice(PERSONS) | PersonSpec = "healthy_adult"
     days: _capped(Positive, MAX_DAYS) = 180.0
     seed: Annotated[Count, Field(ge=0)] = 0
-    diet: str | DietSpec = "western"
+    diet: Choice(DIETS) | DietSpec = "western"
     interventions: list[Intervention] = Field(default_factory=list)
     # model parameter overrides for burn-in and scenario (research knobs, e.g. a vagotomy:
     # {vagal_afferent_gain: 0}); range-checked like trial specs' parameters, recorded in the

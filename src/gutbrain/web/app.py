@@ -169,7 +169,7 @@ def create_app(limits: Limits | None = None, workers: int = 1,
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_components(base_openapi())
+            app.openapi_schema = add_components(base_openapi(), app.state.limits)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -56,7 +56,9 @@ def register(app: FastAPI) -> None:
                                "description": "day + the observables, with units (JSON)"},
                          **ERRORS})
     async def simulate(request: Request, every_hours: EveryHours = 1.0,
-                       format: Annotated[str, Query(description="json, csv or parquet")] = "json",
+                       format: Annotated[str, Query(
+                           description="json, csv or parquet",
+                           json_schema_extra={"enum": list(inputs.FORMATS)})] = "json",
                        observables: Observables = None) -> Response:
         """Simulate one person through a scenario (the body); the observables sampled every
         `every_hours`."""

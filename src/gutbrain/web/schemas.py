@@ -4,6 +4,7 @@ validate it with the scenario loader, so a bad body gets the CLI's field-path me
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from typing import Any
 
@@ -23,7 +24,25 @@ def scenario_components() -> dict[str, Any]:
         schema = model.model_json_schema(by_alias=True, ref_template=REF)
         out.update(schema.pop("$defs", {}))
         out[name] = schema
-    return out
+    return _standard_bounds(out)
+
+
+# pydantic writes the bounds of a number that also has a before-validator (the scenario's
+# Number types, which refuse booleans) under its own names; JSON Schema's are these
+_BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum",
+           "le": "maximum"}
+
+
+def _standard_bounds(node: Any) -> Any:
+    """The schema with pydantic's gt/ge/lt/le renamed to JSON Schema's keywords, so the
+    document's readers and request generators see the bounds."""
+    if isinstance(node, list):
+        return [_standard_bounds(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    numeric = node.get("type") in ("number", "integer")
+    return {(_BOUNDS[k] if numeric and k in _BOUNDS else k): _standard_bounds(v)
+            for k, v in node.items()}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -56,7 +75,26 @@ POPULATION_BODY = body({
                               "effect)"}}})
 
 
-def add_components(openapi: dict[str, Any]) -> dict[str, Any]:
-    openapi.setdefault("components", {}).setdefault("schemas", {}).update(
-        scenario_components())
+def add_components(openapi: dict[str, Any], limits: Any = None) -> dict[str, Any]:
+    """The scenario and trial components, with this server's caps (``Limits``) as the
+    schema's maxima, so the document says what a request may ask and requests generated from
+    it (schemathesis) are ones the server runs."""
+    components = copy.deepcopy(scenario_components())
+    if limits is not None:
+        _cap(components["Scenario"]["properties"]["days"], limits.max_days)
+        _cap(components["TrialSpec"]["properties"]["days"], limits.max_days)
+        _cap(components["PopulationSpec"]["properties"]["n"], limits.max_persons)
+        post = openapi.get("paths", {}).get("/api/population-response", {}).get("post")
+        if post and "requestBody" in post:  # a copy: the endpoint's body is a shared constant
+            post["requestBody"] = copy.deepcopy(post["requestBody"])
+            schema = post["requestBody"]["content"]["application/json"]["schema"]
+            _cap(schema["properties"]["n"], limits.max_persons)
+    openapi.setdefault("components", {}).setdefault("schemas", {}).update(components)
     return openapi
+
+
+def _cap(prop: dict[str, Any], high: float) -> None:
+    """Lower a numeric property's maximum to ``high`` (exclusive or inclusive, whichever the
+    model set, becomes an inclusive cap)."""
+    prop.pop("exclusiveMaximum", None)
+    prop["maximum"] = min(prop.get("maximum", high), high)
