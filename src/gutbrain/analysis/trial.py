@@ -437,9 +437,11 @@ def _chunk(spec_json: str, arm: str, persons: np.ndarray, params: np.ndarray,
 
 def trial_digest(spec: TrialSpec) -> str:
     """What a trial's chunks depend on: the whole spec (population, seed, arms, outcomes,
-    parameters), the tolerance, the population's and the visits' constants, the model and
-    engine (analysis.chunks.run_digest)."""
-    return run_digest({"kind": "trial", "spec": spec.model_dump(mode="json", by_alias=True),
+    parameters; not the observational read, which is analysis only), the tolerance, the
+    population's and the visits' constants, the model and engine
+    (analysis.chunks.run_digest)."""
+    return run_digest({"kind": "trial", "spec": spec.model_dump(
+                           mode="json", by_alias=True, exclude={"observational"}),
                        "rtol": TRIAL_RTOL, "norm": COHORT_NORM, "chunk": CHUNK,
                        "population": population_constants(), "rater_sd": RATER_SD,
                        "stress": [STRESS_SD, STRESS_RHO]})
@@ -725,6 +727,10 @@ def _analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
                 c["responder_risk_ratio"] = rr
                 c["responder_ci95"] = [rlo, rhi]
             result["contrasts"].append(c)
+    if spec.observational is not None:
+        from gutbrain.analysis.observational import observational_contrasts
+
+        result["observational"] = observational_contrasts(spec, ok, spec.population.seed)
     return result
 
 

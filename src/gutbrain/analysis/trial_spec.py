@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from gutbrain.analysis.population import MAX_PERSONS, PRESETS
+from gutbrain.analysis.population import GENERAL_TRAITS, MAX_PERSONS, PRESETS
 from gutbrain.scenario.loader import ScenarioError, format_validation_error, read_document
 from gutbrain.scenario.parameters import check_parameters
 from gutbrain.scenario.presets import DIETS
@@ -81,6 +81,58 @@ class PopulationSpec(_Strict):
 
 _INTERVENTIONS = TypeAdapter(list[Intervention])
 
+# what a person's exposure rate may depend on in an observational read: their noise-free PHQ-9
+# at baseline (before the arms part) and their sampled traits (Population.traits)
+EXPOSURE_COVARIATES = ("phq9_true_baseline", "trait_mood_z",
+                       *(f"trait_{t.param}" for t in GENERAL_TRAITS))
+
+
+class ExposureCovariate(_Strict):
+    """How much a person covariate multiplies the exposure rate: ``rate_ratio`` for every
+    ``per`` units of it (log-linear), with its basis."""
+
+    rate_ratio: float = Field(gt=0)
+    per: float = Field(default=1.0, gt=0)
+    source: str = ""
+
+
+class ObservationalSpec(_Strict):
+    """Who would receive the exposure the arms stand for, had nobody assigned it: each
+    person's count over the follow-up is negative binomial with mean ``mean_count`` times
+    their covariates' rate ratios (centred on the population) and gamma frailty of shape
+    ``dispersion`` (None: Poisson), so persons prone to the exposure weigh more in the arms
+    of higher counts (analysis.observational)."""
+
+    exposure: str = "exposure"
+    # arm -> the count it stands for: n, or [low, high] (high null: open-ended); arms not
+    # named (other exposures) are left out of the read; the first arm must be named
+    counts: dict[str, int | tuple[int, int | None]]
+    mean_count: float = Field(gt=0, le=1000)
+    dispersion: float | None = Field(default=None, gt=0)
+    covariates: dict[str, ExposureCovariate] = Field(default_factory=dict)
+    source: str = ""
+
+    @field_validator("counts")
+    @classmethod
+    def _counts(cls, v: dict[str, Any]) -> dict[str, tuple[int, int | None]]:
+        out: dict[str, tuple[int, int | None]] = {}
+        for arm, c in v.items():
+            low, high = (c, c) if isinstance(c, int) else c
+            if low < 0 or (high is not None and high < low):
+                raise ValueError(f"counts.{arm}: expected a count >= 0 or [low, high] with "
+                                 f"0 <= low <= high (high null: no upper bound), got {c!r}")
+            out[arm] = (low, high)
+        return out
+
+    @field_validator("covariates")
+    @classmethod
+    def _covariates(cls, v: dict[str, ExposureCovariate]) -> dict[str, ExposureCovariate]:
+        for name in v:
+            if name not in EXPOSURE_COVARIATES:
+                raise ValueError(f"covariates.{name}: unknown person covariate; expected one "
+                                 f"of {', '.join(EXPOSURE_COVARIATES)}")
+        return v
+
 
 class TrialSpec(_Strict):
     name: str = "trial"
@@ -113,6 +165,9 @@ class TrialSpec(_Strict):
     # noise in each arm, so a contrast carries the interventions' effect without the sampling
     # noise between persons, and its statistics are paired (analysis.trial.paired_contrast)
     allocation: Literal["randomised", "every_arm"] = "randomised"
+    # analysis only (every_arm): what an observational study would see if the arms' exposure
+    # fell on persons by their proneness to it (analysis.observational)
+    observational: ObservationalSpec | None = None
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -166,6 +221,18 @@ class TrialSpec(_Strict):
                 raise ValueError(f"arms.{arm}: {where + ': ' if where else ''}{msg} (days are "
                                  f"counted from randomisation; the trial lasts {self.days:g} "
                                  "days)") from None
+        if self.observational is not None:
+            if self.allocation != "every_arm":
+                raise ValueError("observational: needs allocation every_arm (each person's "
+                                 "outcome in every arm is what the exposure weights read)")
+            counts = self.observational.counts
+            first = next(iter(self.arms))
+            extra = [a for a in counts if a not in self.arms]
+            if extra:
+                raise ValueError(f"observational.counts: no arm named {', '.join(extra)}")
+            if first not in counts or len(counts) < 2:
+                raise ValueError("observational.counts: expected the count of the first arm "
+                                 f"({first}, the comparator) and of at least one other arm")
         per_arm = len(self.arms) if self.allocation == "randomised" else 1
         if self.population.n < 2 * per_arm:
             raise ValueError(f"population.n: {self.population.n} persons for "

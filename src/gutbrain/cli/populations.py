@@ -86,6 +86,14 @@ def trial(
                     if "hedges_g_ancova" in c else "")
         say(f"{c['arm']} vs {c['vs']} · {c['outcome']}: {eff} "
             f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}]{adjusted}{model}")
+    if "observational" in result:
+        obs = result["observational"]
+        say(f"observational read ({obs['exposure']} falling on persons by their proneness, "
+            "not assigned):")
+        for c in json_safe(obs["contrasts"]):
+            key = "risk_ratio" if "risk_ratio" in c else "mean_difference"
+            say(f"  {c['arm']} vs {c['vs']} · {c['outcome']}: {key} {_fmt(c[key])} "
+                f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}], causal {_fmt(c[f'causal_{key}'])}")
     for name, arm in result["arms"].items():
         if arm.get("failed"):
             say(f"arm {name}: {arm['failed']} of {arm['randomised']} persons failed to "

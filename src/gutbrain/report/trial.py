@@ -152,6 +152,43 @@ def contrast_table(result: dict[str, Any]) -> str:
             f"</table></div>{caption}{paired}")
 
 
+def observational_table(result: dict[str, Any]) -> str:
+    """The observational read (trial.json ``observational``): each arm's contrast as a cohort
+    study would see it beside the causal one, with the exposure model in words."""
+    obs = result.get("observational")
+    if not obs:
+        return ""
+    rows = []
+    for c in obs["contrasts"]:
+        key = "risk_ratio" if "risk_ratio" in c else "mean_difference"
+        conf = c.get("confounding_ratio", c.get("confounding_difference"))
+        rows.append(f"<tr><td>{html.escape(c['arm'])}</td><td>{html.escape(c['outcome'])}</td>"
+                    f"<td>{key}</td><td class='num'>{_fmt(c[key])}</td>"
+                    f"<td>{_ci(c['ci95'])}</td><td class='num'>{_fmt(c[f'causal_{key}'])}</td>"
+                    f"<td class='num'>{_fmt(conf)}</td>"
+                    f"<td class='num'>{_fmt(c['effective_n'])}</td></tr>")
+    counts = ", ".join(
+        f"{html.escape(a)} {lo if hi == lo else f'{lo}-{hi}' if hi is not None else f'{lo}+'}"
+        f" ({obs['share'][a]:.1%})" for a, (lo, hi) in obs["counts"].items())
+    covs = "; ".join(f"{html.escape(k)}: rate × {v['rate_ratio']:g} per {v['per']:g}"
+                     for k, v in obs["covariates"].items()) or "none (exposure at random)"
+    frailty = ("Poisson" if obs["dispersion"] is None else
+               f"negative binomial, gamma frailty of shape {obs['dispersion']:g}")
+    return (f"<h2>Observational read</h2><p>What a cohort study would see if "
+            f"{html.escape(obs['exposure'])} fell on persons by their proneness instead of "
+            f"being assigned: a person's count over the follow-up is {frailty}, mean "
+            f"{obs['mean_count']:g}, its rate multiplied by their covariates ({covs}); each "
+            "person's outcome in an arm is weighted by their probability of that arm's count "
+            f"(count and population share: {counts}).</p>"
+            "<div class='scroll'><table class='contrasts'><tr><th>arm</th><th>outcome</th>"
+            "<th>statistic</th><th>observational</th><th>95% CI (bootstrap)</th>"
+            "<th>causal</th><th>confounding</th><th>effective n</th></tr>"
+            f"{''.join(rows)}</table></div><p class='caption'>Causal: the same persons' "
+            "unweighted paired contrast. Confounding: observational over causal (risk "
+            "ratios) or their difference (means); it is the part the covariates carry, and "
+            "nothing the exposure model leaves out.</p>")
+
+
 def time_course_figure(spec: TrialSpec, course: dict[str, Any], outcome: str) -> go.Figure:
     """Mean ± SD of a score outcome by day for every arm; day 0 is randomisation."""
     day = np.asarray(course["day"], dtype=float)
@@ -265,6 +302,7 @@ severity bands.</p>
 {''.join(courses)}
 <h2>Contrasts against {html.escape(arms_list[0])}</h2>
 {table}
+{observational_table(result)}
 <h2>Distributions</h2>
 {''.join(parts)}"""
     return write_text_atomic(path, page(f"Virtual trial: {spec.name}", body))

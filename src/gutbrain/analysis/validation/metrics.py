@@ -712,6 +712,31 @@ def m_trial_contrast_ratio(ctx: Context, outcome: str, arm: str, over: str,
                                       f"{bottom[stat]:.3f} (vs {top['vs']})")
 
 
+@metric("trial_observational")
+def m_trial_observational(ctx: Context, outcome: str, arm: str,
+                          stat: str = "risk_ratio") -> MetricOutput:
+    """An every-arm trial's observational read of one arm against the first (trial.json
+    ``observational``, analysis.observational): the contrast a cohort study would see if the
+    arms' exposure fell on persons by their proneness to it."""
+    block = _trial(ctx).get("observational")
+    if block is None:
+        raise KeyError("the trial has no observational read (its spec has no observational "
+                       "block)")
+    for c in block["contrasts"]:
+        if c["outcome"] == outcome and c["arm"] == arm:
+            if stat not in c:
+                raise KeyError(f"the observational {outcome!r} contrast of arm {arm!r} has no "
+                               f"statistic {stat!r}")
+            lo, hi = c["ci95"]
+            causal = c.get(f"causal_{stat}", float("nan"))
+            detail = (f"{arm} vs {c['vs']}, {outcome}: observational {stat} = {c[stat]:.3f} "
+                      f"(95% CI {lo:.2f} to {hi:.2f}; causal {causal:.3f}, effective n "
+                      f"{c['effective_n']:.0f})")
+            return MetricOutput(float(c[stat]), detail=detail)
+    raise KeyError(f"the trial has no observational contrast for outcome {outcome!r} "
+                   f"(arm {arm})")
+
+
 @metric("trial_arm")
 def m_trial_arm(ctx: Context, arm: str, outcome: str, stat: str) -> MetricOutput:
     """A per-arm summary of a virtual trial (e.g. responder_rate, change_mean, rate)."""

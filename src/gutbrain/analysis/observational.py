@@ -1,0 +1,120 @@
+"""The observational read of an every-arm trial: what a cohort or case-control study would
+see if the arms' exposure (antibiotic courses, say) had fallen on persons by their proneness
+to it instead of being assigned.
+
+An every-arm trial gives each person's outcome under every exposure level (the potential
+outcomes). An exposure model says how likely each person is to have received each level:
+their count over the follow-up is negative binomial, its mean the population's mean count
+times the rate ratios of their covariates (centred so the population mean is kept), with a
+gamma frailty for the proneness the model's persons do not carry (comorbidity, sex, health-
+care use). The observational risk of an arm is then each person's outcome in that arm
+weighted by their probability of that exposure level; its ratio to the causal (unweighted,
+paired) contrast is the confounding that the covariates carry, and only that.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gutbrain.analysis.trial_spec import OUTCOMES, ObservationalSpec, TrialSpec
+from gutbrain.errors import InputError
+
+BOOTSTRAP = 1000  # person resamples for the observational contrasts' 95 % intervals
+
+
+def exposure_rates(spec: ObservationalSpec, persons: pd.DataFrame) -> np.ndarray:
+    """Each person's expected exposure count: ``mean_count`` times the product of their
+    covariates' rate ratios, rescaled so the population's mean count is ``mean_count``."""
+    log_rate = np.zeros(len(persons))
+    for name, cov in spec.covariates.items():
+        if name not in persons:
+            raise InputError(f"observational.covariates.{name}: the trial's persons have no "
+                             f"column {name!r}")
+        x = persons[name].to_numpy(dtype=float)
+        log_rate += math.log(cov.rate_ratio) / cov.per * (x - x.mean())
+    rel = np.exp(log_rate)
+    return spec.mean_count * rel / rel.mean()
+
+
+def count_probability(rate: np.ndarray, low: int, high: int | None,
+                      dispersion: float | None) -> np.ndarray:
+    """P(low <= count <= high) for each person's mean count: Poisson, or negative binomial
+    with gamma frailty of shape ``dispersion`` (variance mean + mean^2 / dispersion)."""
+    if dispersion is None:
+        dist = stats.poisson(rate)
+    else:
+        dist = stats.nbinom(dispersion, dispersion / (dispersion + rate))
+    below = dist.cdf(low - 1) if low > 0 else 0.0
+    upper = 1.0 if high is None else dist.cdf(high)
+    return np.clip(upper - below, 0.0, 1.0)
+
+
+def _weighted(w: np.ndarray, y: np.ndarray, w0: np.ndarray, y0: np.ndarray,
+              binary: bool) -> np.ndarray:
+    """Weighted risk ratio (events) or difference of means over the last axis."""
+    a = (w * y).sum(-1) / w.sum(-1)
+    b = (w0 * y0).sum(-1) / w0.sum(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a / b if binary else a - b
+
+
+def _contrast(w: np.ndarray, y: np.ndarray, w0: np.ndarray, y0: np.ndarray, binary: bool,
+              draws: np.ndarray) -> dict[str, Any]:
+    key = "risk_ratio" if binary else "mean_difference"
+    ones = np.ones_like(w)
+    stat = float(_weighted(w, y, w0, y0, binary)) if len(w) else math.nan
+    causal = float(_weighted(ones, y, ones, y0, binary)) if len(w) else math.nan
+    boot = _weighted(w[draws], y[draws], w0[draws], y0[draws], binary) if len(w) else []
+    boot = np.asarray(boot)[np.isfinite(boot)]
+    lo, hi = np.percentile(boot, [2.5, 97.5]) if len(boot) else (math.nan, math.nan)
+    if not (np.isfinite(stat) and np.isfinite(causal)):
+        confounding = math.nan
+    else:
+        confounding = stat / causal if binary else stat - causal
+    return {key: stat, "ci95": [float(lo), float(hi)], f"causal_{key}": causal,
+            "confounding_ratio" if binary else "confounding_difference": confounding,
+            "effective_n": float(w.sum() ** 2 / (w * w).sum()) if w.any() else 0.0}
+
+
+def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
+                            seed: int = 0) -> dict[str, Any]:
+    """trial.json's ``observational`` block: for every arm against the first and every
+    outcome, the weighted contrast (risk ratio for events, difference of end means
+    otherwise) with a person-bootstrap 95 % interval, the causal contrast in the same persons,
+    their ratio (``confounding_ratio``; ``confounding_difference`` for means), the weights'
+    effective number of persons (Kish), and each arm's share of the population."""
+    obs = spec.observational
+    if obs is None:
+        raise ValueError("the trial spec has no observational block")
+    arms = [a for a in spec.arms if a in obs.counts]  # the first arm is always named
+    frames = {a: ok[ok.arm == a].set_index("person") for a in arms}
+    common = frames[arms[0]].index
+    for a in arms[1:]:
+        common = common.intersection(frames[a].index)
+    common = common.sort_values()
+    rate = exposure_rates(obs, frames[arms[0]].loc[common])
+    weights = {a: count_probability(rate, *obs.counts[a], obs.dispersion) for a in arms}
+    rng = np.random.default_rng([seed, 0x0B5])
+    draws = rng.integers(0, max(len(common), 1), size=(BOOTSTRAP, len(common)))
+    block: dict[str, Any] = {
+        "exposure": obs.exposure, "mean_count": obs.mean_count, "dispersion": obs.dispersion,
+        "counts": {a: list(obs.counts[a]) for a in arms},
+        "covariates": {k: v.model_dump() for k, v in obs.covariates.items()},
+        "n_persons": int(len(common)),
+        "share": {a: float(weights[a].mean()) if len(common) else math.nan for a in arms},
+        "contrasts": []}
+    for a in arms[1:]:
+        for o in spec.outcomes:
+            binary = OUTCOMES[o][0] == "binary"
+            col = o if binary else f"{o}_end"
+            y = frames[a].loc[common, col].to_numpy(dtype=float)
+            y0 = frames[arms[0]].loc[common, col].to_numpy(dtype=float)
+            block["contrasts"].append({"arm": a, "vs": arms[0], "outcome": o,
+                                       **_contrast(weights[a], y, weights[arms[0]], y0,
+                                                   binary, draws)})
+    return block
