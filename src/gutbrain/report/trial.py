@@ -163,7 +163,8 @@ def observational_table(result: dict[str, Any]) -> str:
         key = "risk_ratio" if "risk_ratio" in c else "mean_difference"
         conf = c.get("confounding_ratio", c.get("confounding_difference"))
         rows.append(f"<tr><td>{html.escape(c['arm'])}</td><td>{html.escape(c['outcome'])}</td>"
-                    f"<td>{key}</td><td class='num'>{_fmt(c[key])}</td>"
+                    f"<td>{key if key == 'risk_ratio' else 'mean_difference (end)'}</td>"
+                    f"<td class='num'>{_fmt(c[key])}</td>"
                     f"<td>{_ci(c['ci95'])}</td><td class='num'>{_fmt(c[f'causal_{key}'])}</td>"
                     f"<td class='num'>{_fmt(conf)}</td>"
                     f"<td class='num'>{_fmt(c['effective_n'])}</td></tr>")
@@ -183,7 +184,9 @@ def observational_table(result: dict[str, Any]) -> str:
             "<div class='scroll'><table class='contrasts'><tr><th>arm</th><th>outcome</th>"
             "<th>statistic</th><th>observational</th><th>95% CI (bootstrap)</th>"
             "<th>causal</th><th>confounding</th><th>effective n</th></tr>"
-            f"{''.join(rows)}</table></div><p class='caption'>Causal: the same persons' "
+            f"{''.join(rows)}</table></div><p class='caption'>Scores are compared at the end "
+            "(a cohort study sees persons after their exposure, not their change). Causal: "
+            "the same persons' "
             "unweighted paired contrast. Confounding: observational over causal (risk "
             "ratios) or their difference (means); it is the part the covariates carry, and "
             "nothing the exposure model leaves out.</p>")
