@@ -168,3 +168,15 @@ def test_the_cli_and_report_show_the_observational_read(tmp_path):
     res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "p")])
     assert res.exit_code == 2 and "observational.covariates" in res.output
     assert "Traceback" not in res.output
+
+
+def test_the_example_spec_is_valid():
+    from pathlib import Path
+
+    from gutbrain.analysis.trial_spec import load_trial
+
+    spec = load_trial(Path(__file__).resolve().parents[1] / "examples"
+                      / "antibiotic-courses-observational.yaml")
+    assert spec.allocation == "every_arm"
+    assert spec.observational.counts["six_treated_infections"] == (6, None)
+    assert spec.observational.covariates["phq9_true_baseline"].rate_ratio == 1.25
