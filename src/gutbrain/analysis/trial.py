@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from gutbrain.analysis.chunks import claim_chunk_dir, run_chunks, run_digest
+from gutbrain.analysis.observational import observational_contrasts
 from gutbrain.analysis.population import (
     COHORT_NORM,
     LIFE_EVENT_STREAM,
@@ -728,8 +729,6 @@ def _analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
                 c["responder_ci95"] = [rlo, rhi]
             result["contrasts"].append(c)
     if spec.observational is not None:
-        from gutbrain.analysis.observational import observational_contrasts
-
         result["observational"] = observational_contrasts(spec, ok, spec.population.seed)
     return result
 
