@@ -180,3 +180,50 @@ def test_the_example_spec_is_valid():
     assert spec.allocation == "every_arm"
     assert spec.observational.counts["six_treated_infections"] == (6, None)
     assert spec.observational.covariates["phq9_true_baseline"].rate_ratio == 1.25
+
+
+def test_any_valid_exposure_model_gives_finite_shares_and_statistics():
+    """Hypothesis over exposure models within the spec's bounds (steep rate ratios, tiny
+    `per`, huge or tiny mean counts, Poisson or heavy frailty): the weights never overflow
+    into NaN, shares sum to 1 and every statistic is finite or an explicit NaN for an arm no
+    person can be in."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0, 9.9, 300)
+    y0 = rng.random(300) < 0.15
+    frame = _persons({"none": y0, "one": y0 | (rng.random(300) < 0.05),
+                      "many": y0 | (rng.random(300) < 0.2)}, base)
+
+    @settings(max_examples=60, deadline=None, derandomize=True)
+    @given(rr=st.floats(1e-6, 1e6), per=st.floats(1e-3, 1e3), mean=st.floats(1e-6, 1000),
+           k=st.one_of(st.none(), st.floats(1e-3, 1e3)))
+    def check(rr, per, mean, k):
+        obs = {**OBS, "mean_count": mean, "dispersion": k,
+               "covariates": {"phq9_true_baseline": {"rate_ratio": rr, "per": per}}}
+        block = observational_contrasts(_spec(obs), frame)
+        assert sum(block["share"].values()) == pytest.approx(1.0, abs=1e-9)
+        empty = {a for a in block["share"] if any(f"arm {a!r}" in w and "undefined" in w
+                                                  for w in block["warnings"])}
+        for c in block["contrasts"]:
+            key = "risk_ratio" if c["outcome"] == "mde_incidence" else "mean_difference"
+            assert np.isfinite(c[f"causal_{key}"])
+            # undefined only where an arm (or the comparator) holds less than one person,
+            # and then said in the warnings
+            assert np.isfinite(c[key]) or {c["arm"], "none"} & empty, (c, block["share"])
+
+    check()
+
+
+def test_a_count_nobody_would_have_is_flagged_not_silently_null():
+    """A mean of 1,000 courses leaves no one with none: the comparator holds no weight, so
+    every contrast is undefined, and the block says why instead of reporting NaN alone."""
+    base = np.linspace(0, 9, 50)
+    y = np.r_[np.zeros(25), np.ones(25)].astype(bool)
+    spec = _spec({**OBS, "mean_count": 1000.0, "dispersion": None})
+    block = observational_contrasts(spec, _persons({"none": y, "one": y, "many": y}, base))
+    assert all(math.isnan(c["risk_ratio"]) for c in block["contrasts"]
+               if c["outcome"] == "mde_incidence")
+    assert any("arm 'none'" in w and "undefined (null)" in w for w in block["warnings"])
+    assert block["share"]["many"] == pytest.approx(1.0)

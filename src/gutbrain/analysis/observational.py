@@ -25,6 +25,7 @@ from gutbrain.analysis.trial_spec import OUTCOMES, ObservationalSpec, TrialSpec
 from gutbrain.errors import InputError
 
 BOOTSTRAP = 1000  # person resamples for the observational contrasts' 95 % intervals
+MIN_EFFECTIVE_N = 10.0  # below it a count's contrasts are flagged as resting on few persons
 
 
 def exposure_rates(spec: ObservationalSpec, persons: pd.DataFrame) -> np.ndarray:
@@ -37,7 +38,7 @@ def exposure_rates(spec: ObservationalSpec, persons: pd.DataFrame) -> np.ndarray
                              f"column {name!r}")
         x = persons[name].to_numpy(dtype=float)
         log_rate += math.log(cov.rate_ratio) / cov.per * (x - x.mean())
-    rel = np.exp(log_rate)
+    rel = np.exp(log_rate - log_rate.max(initial=0.0))  # shifted: steep covariates overflow
     return spec.mean_count * rel / rel.mean()
 
 
@@ -57,9 +58,9 @@ def count_probability(rate: np.ndarray, low: int, high: int | None,
 def _weighted(w: np.ndarray, y: np.ndarray, w0: np.ndarray, y0: np.ndarray,
               binary: bool) -> np.ndarray:
     """Weighted risk ratio (events) or difference of means over the last axis."""
-    a = (w * y).sum(-1) / w.sum(-1)
-    b = (w0 * y0).sum(-1) / w0.sum(-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # no weight: NaN, said in warnings
+        a = (w * y).sum(-1) / w.sum(-1)
+        b = (w0 * y0).sum(-1) / w0.sum(-1)
         return a / b if binary else a - b
 
 
@@ -78,7 +79,13 @@ def _contrast(w: np.ndarray, y: np.ndarray, w0: np.ndarray, y0: np.ndarray, bina
         confounding = stat / causal if binary else stat - causal
     return {key: stat, "ci95": [float(lo), float(hi)], f"causal_{key}": causal,
             "confounding_ratio" if binary else "confounding_difference": confounding,
-            "effective_n": float(w.sum() ** 2 / (w * w).sum()) if w.any() else 0.0}
+            "effective_n": _effective_n(w)}
+
+
+def _effective_n(w: np.ndarray) -> float:
+    """Kish's effective number of persons of a set of weights (0 when none carries any)."""
+    square = float((w * w).sum())
+    return float(w.sum()) ** 2 / square if square > 0 else 0.0
 
 
 def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
@@ -107,7 +114,15 @@ def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
         "covariates": {k: v.model_dump() for k, v in obs.covariates.items()},
         "n_persons": int(len(common)),
         "share": {a: float(weights[a].mean()) if len(common) else math.nan for a in arms},
-        "contrasts": []}
+        "contrasts": [], "warnings": []}
+    for a in arms:
+        n_eff = _effective_n(weights[a])
+        if n_eff < MIN_EFFECTIVE_N:
+            block["warnings"].append(
+                f"observational read: few persons in this population would have the count of "
+                f"arm {a!r} ({list(obs.counts[a])}; share {block['share'][a]:.2g}, effective "
+                f"n {n_eff:.2g}), so its contrasts rest on them alone"
+                + (" and are undefined (null)" if n_eff == 0 else ""))
     for a in arms[1:]:
         for o in spec.outcomes:
             binary = OUTCOMES[o][0] == "binary"

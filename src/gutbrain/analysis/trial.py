@@ -730,6 +730,7 @@ def _analyse(spec: TrialSpec, persons: pd.DataFrame) -> dict[str, Any]:
             result["contrasts"].append(c)
     if spec.observational is not None:
         result["observational"] = observational_contrasts(spec, ok, spec.population.seed)
+        result["warnings"].extend(result["observational"]["warnings"])
     return result
 
 
