@@ -227,3 +227,28 @@ def test_a_count_nobody_would_have_is_flagged_not_silently_null():
                if c["outcome"] == "mde_incidence")
     assert any("arm 'none'" in w and "undefined (null)" in w for w in block["warnings"])
     assert block["share"]["many"] == pytest.approx(1.0)
+
+
+def test_a_lagged_event_window_counts_only_later_episodes(tmp_path):
+    """events_from_day: an episode that ends before the window is not counted. Persons in
+    a depressive episode at screening (the depressed preset) mostly meet the criterion from day
+    0; with the window opening after many have recovered, fewer count, and a window leaving
+    less than an episode's 14 days is refused."""
+    from gutbrain.analysis.trial import run_trial
+
+    data = {"name": "lag", "population": {"preset": "depressed", "n": 8, "seed": 2},
+            "days": 120, "allocation": "every_arm", "arms": {"a": [], "b": []},
+            "outcomes": ["mde_incidence"]}
+    whole, _, _ = run_trial(parse_trial(data))
+    lagged = parse_trial({**data, "events_from_day": 90})
+    late, persons, _ = run_trial(lagged)
+    from gutbrain.report.trial import write_trial_report
+
+    write_trial_report(lagged, late, persons, tmp_path / "report.html")
+    assert "counted from day 90 after randomisation" in (tmp_path / "report.html").read_text()
+    events = {k: r["arms"]["a"]["outcomes"]["mde_incidence"]["events"]
+              for k, r in (("whole", whole), ("late", late))}
+    assert events["whole"] >= 6 and events["late"] < events["whole"], events
+    assert late["design"]["events_from_day"] == 90
+    with pytest.raises(InputError, match="events_from_day: 110 leaves less than the 14 days"):
+        parse_trial({**data, "events_from_day": 110})

@@ -284,7 +284,8 @@ def simulate_chunk(spec: TrialSpec, arm: str, persons: np.ndarray, params: np.nd
                 w, w30 = obs[at["wake"], col["cortisol"]], obs[at["wake30"], col["cortisol"]]
                 vals = 100.0 * (w30 - w) / w
             elif o == "mde_incidence":
-                follow = daily[j, int(spec.run_in_days):, score_cols["phq9"]]
+                follow = daily[j, int(spec.run_in_days + spec.events_from_day):,
+                               score_cols["phq9"]]
                 row["mde_incidence"] = float(_longest_run(follow >= 10.0) >= 14)
                 continue
             else:
@@ -825,6 +826,7 @@ def run_trial(spec: TrialSpec, out: str | Path | None = None, workers: int | Non
                         "mood_fluctuation": {p.name: p.value for p in MOOD_FLUCTUATION},
                         "kind": spec.design,
                         "allocation": spec.allocation,
+                        "events_from_day": spec.events_from_day,
                         "care_support": DESIGNS[spec.design][0],
                         "treatment_expectancy": DESIGNS[spec.design][1],
                         "biomarker_cv": BIOMARKER_CV, "parameters": spec.parameters,

@@ -41,7 +41,8 @@ OUTCOMES = {
     "pss10": ("lab", "Perceived Stress Scale PSS-10 score (0-40), from perceived stress"),
     "hrv_rmssd": ("lab", "resting heart-rate variability RMSSD (ms), from efferent vagal tone"),
     "butyrate": ("lab", "colonic butyrate (mM)"),
-    "mde_incidence": ("binary", "PHQ-9 >= 10 sustained >= 14 days during follow-up"),
+    "mde_incidence": ("binary", "PHQ-9 >= 10 sustained >= 14 days during follow-up (from "
+                      "events_from_day on)"),
 }
 
 
@@ -165,6 +166,10 @@ class TrialSpec(_Strict):
     # noise in each arm, so a contrast carries the interventions' effect without the sampling
     # noise between persons, and its statistics are paired (analysis.trial.paired_contrast)
     allocation: Literal["randomised", "every_arm"] = "randomised"
+    # events (mde_incidence) are counted from this day after randomisation on: a lagged
+    # outcome window, as in studies that count exposures more than a year before the index
+    # date (Lurie 2015); 0 = the whole follow-up
+    events_from_day: Number = Field(default=0.0, ge=0, le=MAX_TRIAL_DAYS)
     # analysis only (every_arm): what an observational study would see if the arms' exposure
     # fell on persons by their proneness to it (analysis.observational)
     observational: ObservationalSpec | None = None
@@ -221,6 +226,10 @@ class TrialSpec(_Strict):
                 raise ValueError(f"arms.{arm}: {where + ': ' if where else ''}{msg} (days are "
                                  f"counted from randomisation; the trial lasts {self.days:g} "
                                  "days)") from None
+        if self.events_from_day > 0 and self.events_from_day > self.days - 14:
+            raise ValueError(f"events_from_day: {self.events_from_day:g} leaves less than the "
+                             "14 days an episode needs before the trial ends (days = "
+                             f"{self.days:g})")
         if self.observational is not None:
             if self.allocation != "every_arm":
                 raise ValueError("observational: needs allocation every_arm (each person's "

@@ -104,6 +104,14 @@ def arm_table(spec: TrialSpec, result: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _events_text(spec: TrialSpec) -> str:
+    """Says when a lagged event window (``events_from_day``) leaves early episodes out."""
+    if not spec.events_from_day:
+        return ""
+    return (f" Episodes (mde_incidence) are counted from day {spec.events_from_day:g} after "
+            "randomisation on (<code>events_from_day</code>), not over the whole follow-up.")
+
+
 def _ci(ci: list | None) -> str:
     return "" if not ci else f"{_fmt(ci[0])} to {_fmt(ci[1])}"
 
@@ -292,7 +300,7 @@ def write_trial_report(spec: TrialSpec, result: dict[str, Any], persons: pd.Data
 Scores carry visit-to-visit measurement noise; HAM-D17 is severity-band linked and MADRS
 equipercentile linked (Kim 2024) to the PHQ-9. Everyday stress and each person's residual
 affect (reported symptoms) vary weekly; every arm shares the non-specific effects of the
-design, {DESIGN_TEXT[spec.design]}. {ALLOCATION_TEXT[spec.allocation]}
+design, {DESIGN_TEXT[spec.design]}. {ALLOCATION_TEXT[spec.allocation]}{_events_text(spec)}
 Failed persons: {result['failed_persons']}. These are simulated persons: the trial shows
 what the model predicts for a population like this, not what a real trial would find.</p>
 <h2>Arms</h2>{arm_table(spec, result)}
