@@ -110,7 +110,7 @@ def register(app: FastAPI) -> None:
             raise InputError("scenario.interventions: a population response needs at least "
                              "one intervention")
         preset = data.get("population", "general")
-        if preset not in PRESETS:
+        if not isinstance(preset, str) or preset not in PRESETS:  # {} was a 500 (the fuzz)
             raise InputError(f"population: expected one of {', '.join(PRESETS)}, got "
                              f"{preset!r}")
         n = inputs.whole(data, "n", 200, 1, limits.max_persons)

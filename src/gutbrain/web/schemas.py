@@ -49,20 +49,39 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": REF.format(model=name)}
 
 
-def body(schema: dict[str, Any]) -> dict[str, Any]:
-    """``openapi_extra`` of an endpoint whose JSON body has this schema."""
-    return {"requestBody": {"required": True,
-                            "content": {"application/json": {"schema": schema}}}}
+def body(schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` of an endpoint whose JSON body has this schema, with a small body
+    that runs in seconds: /docs fills "Try it out" with it, and the API fuzz sends it, so the
+    fuzz reaches the simulation as well as the validation."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": schema, "example": example}}}}
 
 
-SCENARIO_BODY = body(_ref("Scenario"))
-TRIAL_BODY = body(_ref("TrialSpec"))
+# a week of a probiotic after a week of amoxicillin: quick, and every layer takes part
+EXAMPLE_SCENARIO = {
+    "name": "amoxicillin-then-probiotic", "person": "healthy_adult", "days": 14,
+    "diet": "western",
+    "interventions": [
+        {"type": "antibiotic", "class": "amoxicillin", "start_day": 0, "days": 7},
+        {"type": "probiotic", "genus": "multi_strain", "cfu_per_day": 1.0e10,
+         "start_day": 7, "days": 7}]}
+EXAMPLE_TRIAL = {
+    "name": "probiotic-four-persons", "population": {"preset": "depressed", "n": 4, "seed": 1},
+    "days": 28, "allocation": "every_arm", "design": "placebo_controlled",
+    "arms": {"placebo": [], "probiotic": [
+        {"type": "probiotic", "genus": "multi_strain", "cfu_per_day": 1.0e10,
+         "start_day": 0, "days": 28}]},
+    "outcomes": ["phq9", "mde_incidence"]}
+
+SCENARIO_BODY = body(_ref("Scenario"), EXAMPLE_SCENARIO)
+TRIAL_BODY = body(_ref("TrialSpec"), EXAMPLE_TRIAL)
 COMPARE_BODY = body({
     "type": "object", "required": ["scenario"], "additionalProperties": False,
     "properties": {"scenario": _ref("Scenario"),
                    "reference": {"anyOf": [_ref("Scenario"), {"type": "null"}],
                                  "description": "default: the same person and diet without "
-                                                "the interventions"}}})
+                                                "the interventions"}}},
+    {"scenario": EXAMPLE_SCENARIO})
 POPULATION_BODY = body({
     "type": "object", "required": ["scenario"], "additionalProperties": False,
     "properties": {"scenario": _ref("Scenario"),
@@ -72,7 +91,8 @@ POPULATION_BODY = body({
                    "window": {"type": "array", "items": {"type": "number"}, "minItems": 2,
                               "maxItems": 2, "description": "days [start, end] where the "
                               "responses are read (default: the 14 days of the largest mean "
-                              "effect)"}}})
+                              "effect)"}}},
+    {"scenario": EXAMPLE_SCENARIO, "population": "general", "n": 4, "seed": 0})
 
 
 def add_components(openapi: dict[str, Any], limits: Any = None) -> dict[str, Any]:
