@@ -250,3 +250,25 @@ def test_every_readers_question_is_answered(browser, server):
     assert all("not medical advice" in a and "Not simulated" not in a for a in answers)
     assert "people in a depressive episode" in answers[5]
     p.close()
+
+
+def test_the_api_docs_render_offline_with_the_examples(browser, server, tmp_path):
+    """/docs (Swagger UI) draws every endpoint from files the server itself serves: no CDN
+    request, no console error; the simulate endpoint's "Try it out" body is the documented
+    example (which runs: tests/test_web_api.py). /redoc is not served."""
+    import urllib.request
+
+    p = Page(browser, server)
+    p.page.goto(server + "/docs")
+    p.page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = p.js("Array.from(document.querySelectorAll('.opblock-summary-path'))"
+                 ".map(e => e.textContent)")
+    assert {"/api/simulate", "/api/trial", "/api/population-response"} <= set(paths)
+    p.page.click("#operations-simulate-simulate_api_simulate_post .opblock-summary")
+    p.page.click("text=Try it out")
+    body = p.page.input_value("#operations-simulate-simulate_api_simulate_post textarea")
+    assert '"amoxicillin-then-probiotic"' in body
+    p.page.screenshot(path=str(tmp_path / "docs.png"))
+    p.close()
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(server + "/redoc")

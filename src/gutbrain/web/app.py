@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -144,8 +145,12 @@ def create_app(limits: Limits | None = None, workers: int = 1,
         app.state.jobs.close()
         pool.shutdown()
 
+    # /docs is served below from a local copy of Swagger UI (FastAPI's own page loads it from a
+    # CDN: blank offline, and a third-party request per visit); no /redoc, whose page fetches
+    # its logo from the vendor's CDN whatever it is given
     app = FastAPI(title="gutbrain", version=_version(), lifespan=lifespan,
-                  description=DESCRIPTION + "\n\n## Limits\n\n" + limits.markdown())
+                  description=DESCRIPTION + "\n\n## Limits\n\n" + limits.markdown(),
+                  docs_url=None, redoc_url=None)
     app.state.limits = limits
     app.state.scorecard = Path(scorecard) if scorecard else None
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
@@ -179,12 +184,29 @@ def create_app(limits: Limits | None = None, workers: int = 1,
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
+    app.mount("/vendor/docs", StaticFiles(directory=_docs_assets()), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title="gutbrain API",
+            swagger_js_url="/vendor/docs/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/docs/swagger-ui.css",
+            swagger_favicon_url="/vendor/docs/favicon.png")
+
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> Response:
         return Response(_plotly_js(), media_type="text/javascript",
                         headers={"Cache-Control": "public, max-age=86400"})
 
     return app
+
+
+def _docs_assets() -> str:
+    """Swagger UI 5 as the fastapi-offline package bundles it."""
+    from importlib.resources import files
+
+    return str(files("fastapi_offline").joinpath("static"))
 
 
 def _plotly_js() -> bytes:
