@@ -47,6 +47,8 @@ def test_the_spec_says_what_is_wrong_with_an_exposure_model():
         _spec({**OBS, "covariates": {"phq9_end": {"rate_ratio": 2.0}}})
     with pytest.raises(InputError, match="mean_count"):
         _spec({**OBS, "mean_count": 0})
+    with pytest.raises(InputError, match="per"):
+        _spec({**OBS, "covariates": {"phq9_true_baseline": {"rate_ratio": 2.0, "per": 1e-300}}})
     # arms the read leaves out (another exposure) are allowed
     assert "other" not in _spec(arms={**ARMS, "other": []}).observational.counts
 
@@ -197,8 +199,8 @@ def test_any_valid_exposure_model_gives_finite_shares_and_statistics():
                       "many": y0 | (rng.random(300) < 0.2)}, base)
 
     @settings(max_examples=60, deadline=None, derandomize=True)
-    @given(rr=st.floats(1e-6, 1e6), per=st.floats(1e-3, 1e3), mean=st.floats(1e-6, 1000),
-           k=st.one_of(st.none(), st.floats(1e-3, 1e3)))
+    @given(rr=st.floats(1e-6, 1e6), per=st.floats(1e-6, 1e6), mean=st.floats(1e-6, 1000),
+           k=st.one_of(st.none(), st.floats(1e-6, 1e6)))
     def check(rr, per, mean, k):
         obs = {**OBS, "mean_count": mean, "dispersion": k,
                "covariates": {"phq9_true_baseline": {"rate_ratio": rr, "per": per}}}

@@ -92,8 +92,10 @@ class ExposureCovariate(_Strict):
     """How much a person covariate multiplies the exposure rate: ``rate_ratio`` for every
     ``per`` units of it (log-linear), with its basis."""
 
-    rate_ratio: float = Field(gt=0)
-    per: float = Field(default=1.0, gt=0)
+    # bounded so a steep covariate stays finite on the log scale (a ratio of 1e6 per 1e-6
+    # units already selects one person)
+    rate_ratio: float = Field(ge=1e-6, le=1e6)
+    per: float = Field(default=1.0, ge=1e-6, le=1e6)
     source: str = ""
 
 
@@ -109,7 +111,7 @@ class ObservationalSpec(_Strict):
     # named (other exposures) are left out of the read; the first arm must be named
     counts: dict[str, int | tuple[int, int | None]]
     mean_count: float = Field(gt=0, le=1000)
-    dispersion: float | None = Field(default=None, gt=0)
+    dispersion: float | None = Field(default=None, gt=0, le=1e6)
     covariates: dict[str, ExposureCovariate] = Field(default_factory=dict)
     source: str = ""
 
