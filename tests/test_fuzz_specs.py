@@ -84,7 +84,17 @@ trials = st.fixed_dictionaries(
                                 max_size=3),
         "outcomes": st.lists(st.sampled_from(["phq9", "gad7", "il6", "nope"]), max_size=3),
         "parameters": st.dictionaries(st.sampled_from(["vagal_afferent_gain", "x"]),
-                                      scalars, max_size=2)})
+                                      scalars, max_size=2),
+        "allocation": st.sampled_from(["randomised", "every_arm", "x"]),
+        "events_from_day": numbers,
+        "observational": st.one_of(values, st.fixed_dictionaries({}, optional={
+            "counts": st.dictionaries(st.text(max_size=6), st.one_of(
+                numbers, st.lists(st.one_of(st.none(), numbers), max_size=3)), max_size=3),
+            "mean_count": numbers, "dispersion": st.one_of(st.none(), numbers),
+            "covariates": st.dictionaries(
+                st.sampled_from(["phq9_true_baseline", "trait_vulnerability", "age"]),
+                st.fixed_dictionaries({}, optional={"rate_ratio": numbers, "per": numbers}),
+                max_size=2)}))})
 
 
 @FUZZ
@@ -94,5 +104,11 @@ def test_trial_spec_gives_a_clean_error_or_a_spec(data):
         spec = parse_trial(data)
     except InputError:
         return
-    assert len(spec.arms) >= 2 and spec.population.n >= 2 * len(spec.arms)
+    per_arm = len(spec.arms) if spec.allocation == "randomised" else 1
+    assert len(spec.arms) >= 2 and spec.population.n >= 2 * per_arm
     assert all("/" not in a and ".." not in a for a in spec.arms)
+    assert spec.events_from_day == 0 or spec.events_from_day <= spec.days - 14
+    if spec.observational is not None:  # a read the analysis can make: every count named
+        assert spec.allocation == "every_arm"
+        assert next(iter(spec.arms)) in spec.observational.counts
+        assert set(spec.observational.counts) <= set(spec.arms)
