@@ -179,3 +179,21 @@ def test_model_carries_the_immune_refit():
         model_name = "a10_chol" if name == "a10" else name
         per_day = value * 24 if name.startswith("k") else value
         assert spec.parameter(model_name).value == pytest.approx(per_day, rel=1e-5), name
+
+
+def test_lurie_detection_sizes_a_between_person_term_without_pinning_it():
+    """calibration/lurie_detection.py: with no spread in consultations, detection adds nothing;
+    with it, recorded risk rises with the count; the consultation spread matches its top-decile
+    share; the committed result is what the script computes now."""
+    det = _script("gutbrain_calibration_lurie_detection", "lurie_detection.py")
+    flat = det.detection_ratios(1e5, 5.16, 0.336, 0.25)
+    assert all(flat[arm] == pytest.approx(1.0, abs=1e-3) for arm in det.ARMS)
+    k_c = det.k_c_for_share(0.40, 5.16)
+    assert det.top_decile_share(k_c, 5.16) == pytest.approx(0.40, abs=1e-6)
+    r = det.detection_ratios(k_c, 5.16, 0.336, 0.25)
+    assert 1.0 < r["one"] < r["two_to_five"] < r["more_than_five"]
+    assert 0.0 < r["recorded_share"] < 1.0
+    with pytest.raises(ValueError, match="more dispersion"):
+        det.detection_ratios(0.2, 5.16, 0.336, 0.25)
+    saved = json.loads((ROOT / "results/analyses/lurie_detection.json").read_text("utf-8"))
+    assert saved["central"]["one"] == pytest.approx(r["one"], rel=1e-9)
