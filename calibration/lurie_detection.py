@@ -32,7 +32,9 @@ Sources of the ranges (none is Lurie's):
 - m 0.67 courses per person-year and k_total 0.31 (Shallcross et al. 2017 J Antimicrob
   Chemother 72:1818), as in the antibiotic protocol's exposure model;
 - help_seeking: 1 (none) or 2 (assumed: a depressed person consults twice as often during the
-  episode), a sensitivity only.
+  episode), a sensitivity only;
+- exposure window 1 year (the model's targets) or 3 years (Lurie counted every course in the
+  record more than a year before the index date).
 
 Lurie adjusted for the number of infectious events before the diagnosis, which removes part of
 this term (how much is not in the abstract), so the ratios are an upper reference for what Lurie's
@@ -54,13 +56,15 @@ from scipy import optimize, stats
 RESULTS = Path(__file__).parent / "results" / "analyses" / "lurie_detection.json"
 MEAN_COURSES = 0.67  # per person-year, Shallcross 2017
 K_TOTAL = 0.31  # gamma frailty shape of prescribing, Shallcross 2017 (30.1 % prescribed a year)
-CENTRAL = {"c0": 5.16, "top_share": 0.40, "s": 0.336, "D": 0.25, "help_seeking": 1.0}
+CENTRAL = {"c0": 5.16, "top_share": 0.40, "s": 0.336, "D": 0.25, "help_seeking": 1.0,
+           "exposure_years": 1.0}
 GRID = {
     "c0": (3.9, 5.16),
     "top_share": (0.30, 0.40, 0.50),
     "s": (0.224, 0.336, 0.457),
     "D": (0.25, 0.5),
     "help_seeking": (1.0, 2.0),
+    "exposure_years": (1.0, 3.0),
 }
 LURIE_ONE_WINDOW = (1.15, 1.3)  # clinical.antibiotic.one-course-association
 ARMS = {"one": (1, 1), "two_to_five": (2, 5), "more_than_five": (6, None)}
@@ -113,14 +117,14 @@ def detection_ratios(k_c: float, c0: float, s: float, D: float, help_seeking: fl
 
 def sweep() -> dict:
     rows = []
-    for c0, share, s, D, help_seeking in itertools.product(*GRID.values()):
+    for c0, share, s, D, help_seeking, years in itertools.product(*GRID.values()):
         k_c = k_c_for_share(share, c0)
-        r = detection_ratios(k_c, c0, s, D, help_seeking)
+        r = detection_ratios(k_c, c0, s, D, help_seeking, years)
         rows.append({"c0": c0, "top_share": share, "k_c": k_c, "s": s, "D": D,
-                     "help_seeking": help_seeking, **r})
+                     "help_seeking": help_seeking, "exposure_years": years, **r})
     central_k = k_c_for_share(CENTRAL["top_share"], CENTRAL["c0"])
     central = detection_ratios(central_k, CENTRAL["c0"], CENTRAL["s"], CENTRAL["D"],
-                               CENTRAL["help_seeking"])
+                               CENTRAL["help_seeking"], CENTRAL["exposure_years"])
     span = {arm: [min(r[arm] for r in rows), max(r[arm] for r in rows)] for arm in ARMS}
     in_window = [r for r in rows if LURIE_ONE_WINDOW[0] <= r["one"] <= LURIE_ONE_WINDOW[1]]
     return {
