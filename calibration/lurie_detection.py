@@ -129,7 +129,8 @@ def sweep() -> dict:
     in_window = [r for r in rows if LURIE_ONE_WINDOW[0] <= r["one"] <= LURIE_ONE_WINDOW[1]]
     return {
         "what": "recorded-diagnosis risk ratio from detection alone (no causal effect), by "
-                "antibiotic courses in one year against none; see the module docstring",
+                "antibiotic courses in the exposure window (1 or 3 years) against none; see the "
+                "module docstring",
         "lurie_2015_adjusted_or": {"one": 1.23, "two_to_five": 1.40, "more_than_five": 1.56},
         "central": {**CENTRAL, "k_c": central_k, **central},
         "span_over_grid": span,
