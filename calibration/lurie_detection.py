@@ -7,8 +7,9 @@ model's causal contrast is already on the strong side of the self-controlled hum
 (clinical.antibiotic.course-self-controlled), so the rest of Lurie's association would have to lie
 between persons. This script sizes one between-person term the model lacks, the *detection*
 effect of an electronic record: persons who consult more are prescribed more courses and also have
-a depressive episode recorded more often. It is a measurement model of a diagnosis in a record,
-written down only to ask whether its size is pinned by sources; it is not part of the package.
+a depressive episode recorded more often. It is the package's records read
+(observational.records in a trial spec; gutbrain.analysis.observational) applied to a population
+of alike persons, to ask whether its size is pinned by sources.
 
 Model (per person):
 - consultation propensity u ~ Gamma(k_c, rate k_c) (mean 1); consultations per year c0 * u;
@@ -53,6 +54,9 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize, stats
 
+from gutbrain.analysis.observational import propensity_nodes, recorded_share, records_weights
+from gutbrain.analysis.trial_spec import RecordsSpec
+
 RESULTS = Path(__file__).parent / "results" / "analyses" / "lurie_detection.json"
 MEAN_COURSES = 0.67  # per person-year, Shallcross 2017
 K_TOTAL = 0.31  # gamma frailty shape of prescribing, Shallcross 2017 (30.1 % prescribed a year)
@@ -88,30 +92,24 @@ def k_c_for_share(share: float, c0: float) -> float:
 
 
 def detection_ratios(k_c: float, c0: float, s: float, D: float, help_seeking: float = 1.0,
-                     exposure_years: float = 1.0, nodes: int = 20000) -> dict[str, float]:
-    """Recorded-episode risk in each count arm over that of persons with no course."""
-    excess = (1 + 1 / K_TOTAL) / (1 + 1 / k_c) - 1
-    if excess <= 0:
-        raise ValueError(f"k_c {k_c} carries more dispersion than prescribing's k {K_TOTAL}")
-    k_v = 1 / excess
-    # equal-probability nodes of u (midpoints of its quantiles): robust for any shape
-    u = stats.gamma.ppf((np.arange(nodes) + 0.5) / nodes, k_c, scale=1 / k_c)
-    w = np.full(nodes, 1 / nodes)
-    mu = MEAN_COURSES * exposure_years * u
-    p = k_v / (k_v + mu)
-    recorded = 1 - np.exp(-s * c0 * u * D * help_seeking)
+                     exposure_years: float = 1.0) -> dict[str, float]:
+    """Recorded-episode risk in each count arm over that of persons with no course, by the
+    package's records read (gutbrain.analysis.observational.records_weights) for one person
+    of the population's mean rate (no covariate, so every person is alike)."""
+    records = RecordsSpec(consultations_per_year=c0, consultation_dispersion=k_c,
+                          recording_per_consultation=s, episode_days=D * 365.0,
+                          help_seeking=help_seeking)
+    rate = np.array([MEAN_COURSES * exposure_years])
 
     def risk(lo: int, hi: int | None) -> float:
-        if hi is None:
-            arm = stats.nbinom.sf(lo - 1, k_v, p)
-        else:
-            arm = stats.nbinom.cdf(hi, k_v, p) - stats.nbinom.cdf(lo - 1, k_v, p)
-        return float((w * arm * recorded).sum() / (w * arm).sum())
+        w, r = records_weights(rate, lo, hi, K_TOTAL, records)
+        return float(r[0] / w[0])
 
     none = risk(0, 0)
     out = {name: risk(lo, hi) / none for name, (lo, hi) in ARMS.items()}
-    out["recorded_share"] = float((w * recorded).sum())
-    out["k_v"] = k_v
+    u, pw = propensity_nodes(k_c)
+    out["recorded_share"] = float(pw @ recorded_share(records, u))
+    out["k_v"] = 1 / ((1 + 1 / K_TOTAL) / (1 + 1 / k_c) - 1)
     return out
 
 

@@ -94,7 +94,11 @@ trials = st.fixed_dictionaries(
             "covariates": st.dictionaries(
                 st.sampled_from(["phq9_true_baseline", "trait_vulnerability", "age"]),
                 st.fixed_dictionaries({}, optional={"rate_ratio": numbers, "per": numbers}),
-                max_size=2)}))})
+                max_size=2),
+            "records": st.one_of(values, st.fixed_dictionaries({}, optional={
+                "consultations_per_year": numbers, "consultation_dispersion": numbers,
+                "recording_per_consultation": numbers, "episode_days": numbers,
+                "help_seeking": numbers}))}))})
 
 
 @FUZZ
@@ -112,3 +116,8 @@ def test_trial_spec_gives_a_clean_error_or_a_spec(data):
         assert spec.allocation == "every_arm"
         assert next(iter(spec.arms)) in spec.observational.counts
         assert set(spec.observational.counts) <= set(spec.arms)
+        rec = spec.observational.records
+        if rec is not None:  # the split frailty exists: consultations narrower than exposure
+            assert spec.observational.dispersion is not None
+            assert rec.consultation_dispersion > spec.observational.dispersion
+            assert 0 < rec.recording_per_consultation <= 1

@@ -182,6 +182,7 @@ def test_the_example_spec_is_valid():
     assert spec.allocation == "every_arm"
     assert spec.observational.counts["six_treated_infections"] == (6, None)
     assert spec.observational.covariates["phq9_true_baseline"].rate_ratio == 1.25
+    assert spec.observational.records.recording_per_consultation == 0.336
 
 
 def test_any_valid_exposure_model_gives_finite_shares_and_statistics():
@@ -254,3 +255,158 @@ def test_a_lagged_event_window_counts_only_later_episodes(tmp_path):
     assert late["design"]["events_from_day"] == 90
     with pytest.raises(InputError, match="events_from_day: 110 leaves less than the 14 days"):
         parse_trial({**data, "events_from_day": 110})
+
+
+RECORDS = {"consultations_per_year": 5.16, "consultation_dispersion": 0.7,
+           "recording_per_consultation": 0.336, "episode_days": 91.25}
+
+
+def test_records_without_spread_in_consultations_record_everyone_alike():
+    """With a consultation propensity that barely varies, recording is the same in every arm:
+    the recorded risk ratio is the observational one and the detection ratio 1."""
+    from gutbrain.analysis.observational import propensity_nodes, recorded_share
+    from gutbrain.analysis.trial_spec import RecordsSpec
+
+    rng = np.random.default_rng(2)
+    base = rng.uniform(0, 9, 300)
+    y0 = rng.random(300) < 0.1
+    onset = {"none": y0, "one": y0 | (rng.random(300) < 0.05),
+             "many": y0 | (rng.random(300) < 0.2)}
+    flat = {**RECORDS, "consultation_dispersion": 1e5}
+    block = observational_contrasts(_spec({**OBS, "records": flat}), _persons(onset, base))
+    rec = RecordsSpec(**flat)
+    u, pw = propensity_nodes(rec.consultation_dispersion)
+    # Poisson consultations, each recording with probability s: P = 1 - exp(-s * visits)
+    assert block["records"]["recorded_share"] == pytest.approx(
+        1 - math.exp(-0.336 * 5.16 * 0.25), rel=1e-3)
+    assert float(pw @ recorded_share(rec, u)) == pytest.approx(block["records"]["recorded_share"])
+    for c in block["contrasts"]:
+        if c["outcome"] == "mde_incidence":
+            assert c["recorded"]["detection_ratio"] == pytest.approx(1.0, abs=2e-3)
+            assert c["recorded"]["risk_ratio"] == pytest.approx(c["risk_ratio"], rel=5e-3)
+            assert c["recorded"]["ci95"][0] < c["recorded"]["risk_ratio"] < c["recorded"]["ci95"][1]
+        else:
+            assert "recorded" not in c  # a score is not a diagnosis in a record
+
+
+def test_frequent_consulters_are_recorded_more_so_exposure_looks_harmful():
+    """Onsets identical in every arm (no causal effect, no covariate): the recorded contrast
+    still rises with the count, because persons with more courses consult more; it matches
+    the calibration script's population of alike persons (calibration/lurie_detection.py)."""
+    from gutbrain.analysis.observational import records_weights
+    from gutbrain.analysis.trial_spec import RecordsSpec
+
+    y = np.r_[np.ones(50), np.zeros(150)].astype(bool)
+    base = np.full(200, 3.0)
+    obs = {**OBS, "covariates": {}, "records": RECORDS}
+    block = observational_contrasts(_spec(obs), _persons({"none": y, "one": y, "many": y}, base))
+    rr = {c["arm"]: c for c in block["contrasts"] if c["outcome"] == "mde_incidence"}
+    assert rr["one"]["risk_ratio"] == pytest.approx(1.0)  # no covariate: no confounding
+    assert 1.0 < rr["one"]["recorded"]["risk_ratio"] < rr["many"]["recorded"]["risk_ratio"]
+    rec = RecordsSpec(**RECORDS)
+    w0, r0 = records_weights(np.array([0.7]), 0, 0, 0.3, rec)
+    w1, r1 = records_weights(np.array([0.7]), 1, 1, 0.3, rec)
+    assert rr["one"]["recorded"]["risk_ratio"] == pytest.approx((r1 / w1)[0] / (r0 / w0)[0])
+    assert rr["one"]["recorded"]["detection_ratio"] == pytest.approx(
+        rr["one"]["recorded"]["risk_ratio"])
+    # the split frailty keeps the exposure's variance, not its exact shape: P(no course) is
+    # 0.674 against the single gamma's 0.697 (a product of gammas is not a gamma)
+    assert w0[0] == pytest.approx(count_probability(np.array([0.7]), 0, 0, 0.3)[0], rel=0.05)
+
+
+def test_the_spec_says_what_is_wrong_with_a_records_model():
+    with pytest.raises(InputError, match="records: needs observational.dispersion"):
+        _spec({**OBS, "dispersion": None, "records": RECORDS})
+    with pytest.raises(InputError, match="records.consultation_dispersion: 0.2 must exceed"):
+        _spec({**OBS, "records": {**RECORDS, "consultation_dispersion": 0.2}})
+    with pytest.raises(InputError, match="recording_per_consultation"):
+        _spec({**OBS, "records": {**RECORDS, "recording_per_consultation": 1.5}})
+    with pytest.raises(InputError, match="episode_days"):
+        _spec({**OBS, "records": {k: v for k, v in RECORDS.items() if k != "episode_days"}})
+
+
+def test_any_valid_records_model_gives_finite_recorded_contrasts():
+    """Hypothesis over records models within the spec's bounds (rare to constant consulting,
+    recording from almost never to always, short to decade-long episodes): the recorded share
+    is a probability and every recorded contrast is finite wherever the arm and the
+    comparator hold weight and any episode is recorded."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0, 9.9, 200)
+    y0 = rng.random(200) < 0.15
+    frame = _persons({"none": y0, "one": y0 | (rng.random(200) < 0.05),
+                      "many": y0 | (rng.random(200) < 0.2)}, base)
+
+    @settings(max_examples=40, deadline=None, derandomize=True)
+    @given(k=st.floats(1e-3, 1e3), wider=st.floats(1.001, 1e3), per_year=st.floats(1e-3, 365),
+           s=st.floats(1e-6, 1.0), days=st.floats(1e-3, 3650), help_=st.floats(1e-2, 100),
+           mean=st.floats(1e-3, 50))
+    def check(k, wider, per_year, s, days, help_, mean):
+        records = {"consultations_per_year": per_year,
+                   "consultation_dispersion": min(k * wider, 1e6),
+                   "recording_per_consultation": s, "episode_days": days,
+                   "help_seeking": help_}
+        obs = {**OBS, "mean_count": mean, "dispersion": k, "records": records}
+        block = observational_contrasts(_spec(obs), frame)
+        assert 0.0 <= block["records"]["recorded_share"] <= 1.0
+        for c in block["contrasts"]:
+            if c["outcome"] != "mde_incidence":
+                continue
+            r = c["recorded"]
+            for v in (r["risk_ratio"], r["detection_ratio"]):
+                assert math.isnan(v) or (np.isfinite(v) and v >= 0), (c, obs)
+            if np.isfinite(r["risk_ratio"]):
+                assert r["ci95"][0] <= r["risk_ratio"] <= r["ci95"][1] or r["risk_ratio"] == 0
+            if mean <= 5 and block["records"]["recorded_share"] > 1e-3:
+                # every count holds weight and episodes are recorded: defined
+                assert np.isfinite(r["risk_ratio"]), (c, obs)
+
+    check()
+
+
+def test_the_cli_and_report_show_the_recorded_read(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from gutbrain.cli import app
+
+    data = {"name": "rec", "population": {"preset": "general", "n": 4, "seed": 1},
+            "days": 14, "allocation": "every_arm", "arms": ARMS,
+            "outcomes": ["mde_incidence", "phq9"], "observational": {**OBS, "records": RECORDS}}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "recorded (a diagnosis in a record): risk_ratio" in res.output
+    report = (tmp_path / "o" / "report.html").read_text()
+    assert "<th>detection</th>" in report and "of episodes reach the record" in report
+    data["observational"] = {**OBS, "records": {**RECORDS, "consultation_dispersion": 0.1}}
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "p")])
+    assert res.exit_code == 2 and "records.consultation_dispersion" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_the_observational_metric_reads_the_recorded_contrast():
+    """trial_observational with stat recorded_risk_ratio / recorded_detection_ratio reads the
+    records-based contrast; without a records block the missing read is named."""
+    import json
+
+    import xarray as xr
+
+    from gutbrain.analysis.validation.metrics import Context, compute
+
+    c = {"arm": "one", "vs": "none", "outcome": "mde_incidence", "risk_ratio": 1.06,
+         "ci95": [1.01, 1.14], "causal_risk_ratio": 1.05, "effective_n": 300.0,
+         "recorded": {"risk_ratio": 1.97, "ci95": [1.87, 2.12], "detection_ratio": 1.85}}
+    ctx = Context(runs={"trial": xr.Dataset(attrs={"trial": json.dumps(
+        {"observational": {"contrasts": [c, {**c, "arm": "many", "recorded": None}]}})})})
+    metric = {"fn": "trial_observational", "outcome": "mde_incidence", "arm": "one"}
+    assert compute(ctx, metric).value == pytest.approx(1.06)
+    out = compute(ctx, {**metric, "stat": "recorded_risk_ratio"})
+    assert out.value == pytest.approx(1.97) and "1.87 to 2.12" in out.detail
+    assert compute(ctx, {**metric, "stat": "recorded_detection_ratio"}).value == 1.85
+    with pytest.raises(KeyError, match="records block"):
+        compute(ctx, {**metric, "arm": "many", "stat": "recorded_risk_ratio"})

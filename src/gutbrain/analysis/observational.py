@@ -10,6 +10,11 @@ gamma frailty for the proneness the model's persons do not carry (comorbidity, s
 care use). The observational risk of an arm is then each person's outcome in that arm
 weighted by their probability of that exposure level; its ratio to the causal (unweighted,
 paired) contrast is the confounding that the covariates carry, and only that.
+
+With a ``records`` block, event outcomes are also read as a records-based study sees them:
+a diagnosis enters the record only at a consultation, and the persons who consult more are
+also those prescribed more, so the recorded contrast carries a detection effect on top
+(``recorded``; RecordsSpec says how).
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gutbrain.analysis.trial_spec import OUTCOMES, ObservationalSpec, TrialSpec
+from gutbrain.analysis.trial_spec import OUTCOMES, ObservationalSpec, RecordsSpec, TrialSpec
 from gutbrain.errors import InputError
 
 BOOTSTRAP = 1000  # person resamples for the observational contrasts' 95 % intervals
 MIN_EFFECTIVE_N = 10.0  # below it a count's contrasts are flagged as resting on few persons
+RECORDS_NODES = 128  # Gauss-Legendre nodes over the consultation propensity's quantiles
 
 
 def exposure_rates(spec: ObservationalSpec, persons: pd.DataFrame) -> np.ndarray:
@@ -53,6 +59,43 @@ def count_probability(rate: np.ndarray, low: int, high: int | None,
     below = dist.cdf(low - 1) if low > 0 else 0.0
     upper = 1.0 if high is None else dist.cdf(high)
     return np.clip(upper - below, 0.0, 1.0)
+
+
+def propensity_nodes(shape: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights (summing to 1) of a mean-1 gamma propensity, by Gauss-Legendre over
+    its quantiles: the integrands (probabilities) are bounded, so no tail is lost."""
+    x, w = np.polynomial.legendre.leggauss(RECORDS_NODES)
+    return stats.gamma.ppf((x + 1) / 2, shape, scale=1 / shape), w / 2
+
+
+def recorded_share(records: RecordsSpec, u: np.ndarray) -> np.ndarray:
+    """P(an episode is recorded) at consultation propensity u: at least one of its
+    consultations (Poisson, mean rate x u x episode length x help-seeking) records it, each
+    with probability s, so P = 1 - exp(-s x mean consultations)."""
+    visits = (records.consultations_per_year * records.help_seeking * records.episode_days
+              / 365.0) * u
+    return -np.expm1(-records.recording_per_consultation * visits)
+
+
+def records_weights(rate: np.ndarray, low: int, high: int | None, dispersion: float,
+                    records: RecordsSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's P(count in [low, high]) and E[P(count in [low, high]) x P(recorded)],
+    with the exposure's gamma frailty split into the consultation propensity u (shape
+    ``consultation_dispersion``) and an independent prescribing propensity v whose shape k_v
+    keeps the product's spread ((1 + 1/k_c)(1 + 1/k_v) = 1 + 1/dispersion); given u the
+    count is negative binomial with shape k_v. The split keeps the exposure's variance, not
+    its exact shape (a product of gammas is not a gamma: P(no course) at mean 0.7 and shape
+    0.3 is 0.674 here against 0.697), so the recorded contrast is read against the
+    unrecorded one under these same weights (``detection_ratio``)."""
+    k_c = records.consultation_dispersion
+    excess = (1 + 1 / dispersion) / (1 + 1 / k_c) - 1
+    if excess <= 0:
+        raise ValueError(f"consultation_dispersion {k_c:g} carries more dispersion than the "
+                         f"exposure's ({dispersion:g}); it must be the larger shape")
+    k_v = 1.0 / excess
+    u, pw = propensity_nodes(k_c)
+    given_u = count_probability(np.asarray(rate, float)[:, None] * u[None, :], low, high, k_v)
+    return given_u @ pw, given_u @ (pw * recorded_share(records, u))
 
 
 def _weighted(w: np.ndarray, y: np.ndarray, w0: np.ndarray, y0: np.ndarray,
@@ -106,6 +149,10 @@ def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
     common = common.sort_values()
     rate = exposure_rates(obs, frames[arms[0]].loc[common])
     weights = {a: count_probability(rate, *obs.counts[a], obs.dispersion) for a in arms}
+    recorded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if obs.records is not None and obs.dispersion is not None:
+        recorded = {a: records_weights(rate, *obs.counts[a], obs.dispersion, obs.records)
+                    for a in arms}
     rng = np.random.default_rng([seed, 0x0B5])
     draws = rng.integers(0, max(len(common), 1), size=(BOOTSTRAP, len(common)))
     block: dict[str, Any] = {
@@ -115,6 +162,10 @@ def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
         "n_persons": int(len(common)),
         "share": {a: float(weights[a].mean()) if len(common) else math.nan for a in arms},
         "contrasts": [], "warnings": []}
+    if obs.records is not None:
+        u, pw = propensity_nodes(obs.records.consultation_dispersion)
+        block["records"] = {**obs.records.model_dump(),
+                            "recorded_share": float(pw @ recorded_share(obs.records, u))}
     for a in arms:
         n_eff = _effective_n(weights[a])
         if n_eff < MIN_EFFECTIVE_N:
@@ -129,7 +180,31 @@ def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
             col = o if binary else f"{o}_end"
             y = frames[a].loc[common, col].to_numpy(dtype=float)
             y0 = frames[arms[0]].loc[common, col].to_numpy(dtype=float)
-            block["contrasts"].append({"arm": a, "vs": arms[0], "outcome": o,
-                                       **_contrast(weights[a], y, weights[arms[0]], y0,
-                                                   binary, draws)})
+            contrast = {"arm": a, "vs": arms[0], "outcome": o,
+                        **_contrast(weights[a], y, weights[arms[0]], y0, binary, draws)}
+            if binary and recorded:
+                contrast["recorded"] = _recorded_contrast(recorded[a], y, recorded[arms[0]],
+                                                          y0, draws)
+            block["contrasts"].append(contrast)
     return block
+
+
+def _recorded_contrast(arm: tuple[np.ndarray, np.ndarray], y: np.ndarray,
+                       ref: tuple[np.ndarray, np.ndarray], y0: np.ndarray,
+                       draws: np.ndarray) -> dict[str, Any]:
+    """The risk ratio of recorded events (sum of E[weight x P(recorded)] x event over the sum
+    of weights, arm over comparator), its bootstrap interval, and ``detection_ratio``: the
+    recorded over the unrecorded risk ratio under the same (split-frailty) weights."""
+    (w, r), (w0, r0) = arm, ref
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q, q0 = np.where(w > 0, r / w, 0.0), np.where(w0 > 0, r0 / w0, 0.0)
+    if not len(w):
+        return {"risk_ratio": math.nan, "ci95": [math.nan, math.nan],
+                "detection_ratio": math.nan}
+    stat = float(_weighted(w, y * q, w0, y0 * q0, True))
+    unrecorded = float(_weighted(w, y, w0, y0, True))
+    boot = np.asarray(_weighted(w[draws], (y * q)[draws], w0[draws], (y0 * q0)[draws], True))
+    boot = boot[np.isfinite(boot)]
+    lo, hi = np.percentile(boot, [2.5, 97.5]) if len(boot) else (math.nan, math.nan)
+    detection = stat / unrecorded if np.isfinite(stat) and unrecorded > 0 else math.nan
+    return {"risk_ratio": stat, "ci95": [float(lo), float(hi)], "detection_ratio": detection}

@@ -99,6 +99,24 @@ class ExposureCovariate(_Strict):
     source: str = ""
 
 
+class RecordsSpec(_Strict):
+    """How an event reaches a record (a diagnosis in general-practice notes), for reading an
+    observational contrast as a records-based study would: each person consults with a gamma
+    propensity (mean 1, shape ``consultation_dispersion``) that is also part of their exposure
+    proneness (prescriptions are written at consultations), and an episode is recorded if one
+    of the consultations during it (``episode_days`` long, ``help_seeking`` times the person's
+    usual rate) records it, each with probability ``recording_per_consultation``. Persons who
+    consult more are then both exposed and recorded more: the detection effect
+    (analysis.observational; sized with sources in calibration/lurie_detection.py)."""
+
+    consultations_per_year: float = Field(gt=0, le=365)
+    consultation_dispersion: float = Field(gt=0, le=1e6)
+    recording_per_consultation: float = Field(gt=0, le=1)
+    episode_days: float = Field(gt=0, le=3650)
+    help_seeking: float = Field(default=1.0, gt=0, le=100)
+    source: str = ""
+
+
 class ObservationalSpec(_Strict):
     """Who would receive the exposure the arms stand for, had nobody assigned it: each
     person's count over the follow-up is negative binomial with mean ``mean_count`` times
@@ -113,7 +131,24 @@ class ObservationalSpec(_Strict):
     mean_count: float = Field(gt=0, le=1000)
     dispersion: float | None = Field(default=None, gt=0, le=1e6)
     covariates: dict[str, ExposureCovariate] = Field(default_factory=dict)
+    # optional: read event outcomes as recorded diagnoses too (RecordsSpec)
+    records: RecordsSpec | None = None
     source: str = ""
+
+    @model_validator(mode="after")
+    def _records_within_dispersion(self) -> ObservationalSpec:
+        if self.records is None:
+            return self
+        if self.dispersion is None:
+            raise ValueError("records: needs observational.dispersion (the exposure's gamma "
+                             "frailty, of which consultations are a part); got none (Poisson)")
+        if self.records.consultation_dispersion <= self.dispersion:
+            raise ValueError(
+                f"records.consultation_dispersion: {self.records.consultation_dispersion:g} "
+                f"must exceed observational.dispersion ({self.dispersion:g}): consultations "
+                "can carry only part of the exposure's between-person spread (a larger shape "
+                "is a narrower spread)")
+        return self
 
     @field_validator("counts")
     @classmethod

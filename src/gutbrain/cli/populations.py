@@ -94,6 +94,11 @@ def trial(
             key = "risk_ratio" if "risk_ratio" in c else "mean_difference"
             say(f"  {c['arm']} vs {c['vs']} · {c['outcome']}: {key} {_fmt(c[key])} "
                 f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}], causal {_fmt(c[f'causal_{key}'])}")
+            if "recorded" in c:
+                r = c["recorded"]
+                say(f"    recorded (a diagnosis in a record): risk_ratio {_fmt(r['risk_ratio'])} "
+                    f"[{_fmt(r['ci95'][0])}, {_fmt(r['ci95'][1])}], detection × "
+                    f"{_fmt(r['detection_ratio'])}")
     for name, arm in result["arms"].items():
         if arm.get("failed"):
             say(f"arm {name}: {arm['failed']} of {arm['randomised']} persons failed to "

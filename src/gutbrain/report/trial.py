@@ -166,16 +166,34 @@ def observational_table(result: dict[str, Any]) -> str:
     obs = result.get("observational")
     if not obs:
         return ""
+    records = obs.get("records")
     rows = []
     for c in obs["contrasts"]:
         key = "risk_ratio" if "risk_ratio" in c else "mean_difference"
         conf = c.get("confounding_ratio", c.get("confounding_difference"))
+        rec = c.get("recorded")
+        rec_cells = "" if not records else (
+            f"<td class='num'>{_fmt(rec['risk_ratio'])}</td><td>{_ci(rec['ci95'])}</td>"
+            f"<td class='num'>{_fmt(rec['detection_ratio'])}</td>" if rec
+            else "<td>–</td><td>–</td><td>–</td>")
         rows.append(f"<tr><td>{html.escape(c['arm'])}</td><td>{html.escape(c['outcome'])}</td>"
                     f"<td>{key if key == 'risk_ratio' else 'mean_difference (end)'}</td>"
                     f"<td class='num'>{_fmt(c[key])}</td>"
                     f"<td>{_ci(c['ci95'])}</td><td class='num'>{_fmt(c[f'causal_{key}'])}</td>"
                     f"<td class='num'>{_fmt(conf)}</td>"
-                    f"<td class='num'>{_fmt(c['effective_n'])}</td></tr>")
+                    f"<td class='num'>{_fmt(c['effective_n'])}</td>{rec_cells}</tr>")
+    rec_head = ("<th>recorded</th><th>95% CI (recorded)</th><th>detection</th>"
+                if records else "")
+    rec_text = "" if not records else (
+        "<p>Recorded: the same events as a records-based study sees them. A diagnosis enters "
+        f"the record only at a consultation ({records['consultations_per_year']:g} a year on "
+        "average, each person's rate a gamma propensity of shape "
+        f"{records['consultation_dispersion']:g} that is part of their exposure proneness), "
+        f"recorded at each consultation during an episode ({records['episode_days']:g} days, "
+        f"consultations × {records['help_seeking']:g}) with probability "
+        f"{records['recording_per_consultation']:g}; {records['recorded_share']:.0%} of "
+        "episodes reach the record. Persons who consult more are both exposed and recorded "
+        "more; detection is the recorded over the unrecorded risk ratio.</p>")
     counts = ", ".join(
         f"{html.escape(a)} {lo if hi == lo else f'{lo}-{hi}' if hi is not None else f'{lo}+'}"
         f" ({obs['share'][a]:.1%})" for a, (lo, hi) in obs["counts"].items())
@@ -191,8 +209,9 @@ def observational_table(result: dict[str, Any]) -> str:
             f"(count and population share: {counts}).</p>"
             "<div class='scroll'><table class='contrasts'><tr><th>arm</th><th>outcome</th>"
             "<th>statistic</th><th>observational</th><th>95% CI (bootstrap)</th>"
-            "<th>causal</th><th>confounding</th><th>effective n</th></tr>"
-            f"{''.join(rows)}</table></div><p class='caption'>Scores are compared at the end "
+            f"<th>causal</th><th>confounding</th><th>effective n</th>{rec_head}</tr>"
+            f"{''.join(rows)}</table></div>{rec_text}<p class='caption'>Scores are compared "
+            "at the end "
             "(a cohort study sees persons after their exposure, not their change). Causal: "
             "the same persons' "
             "unweighted paired contrast. Confounding: observational over causal (risk "

@@ -724,6 +724,17 @@ def m_trial_observational(ctx: Context, outcome: str, arm: str,
                        "block)")
     for c in block["contrasts"]:
         if c["outcome"] == outcome and c["arm"] == arm:
+            if stat.startswith("recorded_"):  # the records-based read (observational.records)
+                rec = c.get("recorded")
+                name = stat.removeprefix("recorded_")
+                if rec is None or name not in rec:
+                    raise KeyError(f"the observational {outcome!r} contrast of arm {arm!r} has "
+                                   f"no recorded {name!r} (does the spec have a records "
+                                   "block?)")
+                lo, hi = rec["ci95"]
+                return MetricOutput(float(rec[name]), detail=(
+                    f"{arm} vs {c['vs']}, {outcome}: recorded {name} = {rec[name]:.3f} (95% "
+                    f"CI {lo:.2f} to {hi:.2f}; unrecorded observational {c['risk_ratio']:.3f})"))
             if stat not in c:
                 raise KeyError(f"the observational {outcome!r} contrast of arm {arm!r} has no "
                                f"statistic {stat!r}")
