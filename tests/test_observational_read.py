@@ -87,6 +87,15 @@ def _persons(onset: dict[str, np.ndarray], baseline: np.ndarray) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
+def _random_persons(seed: int, n: int) -> pd.DataFrame:
+    """Persons below PHQ-9 10 whose onsets rise with the arm's count (15 % without it)."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0, 9.9, n)
+    y0 = rng.random(n) < 0.15
+    return _persons({"none": y0, "one": y0 | (rng.random(n) < 0.05),
+                     "many": y0 | (rng.random(n) < 0.2)}, base)
+
+
 def test_without_a_covariate_the_observational_read_is_the_causal_contrast():
     rng = np.random.default_rng(0)
     base = rng.uniform(0, 9, 400)
@@ -193,11 +202,7 @@ def test_any_valid_exposure_model_gives_finite_shares_and_statistics():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    rng = np.random.default_rng(1)
-    base = rng.uniform(0, 9.9, 300)
-    y0 = rng.random(300) < 0.15
-    frame = _persons({"none": y0, "one": y0 | (rng.random(300) < 0.05),
-                      "many": y0 | (rng.random(300) < 0.2)}, base)
+    frame = _random_persons(seed=1, n=300)
 
     @settings(max_examples=60, deadline=None, derandomize=True)
     @given(rr=st.floats(1e-6, 1e6), per=st.floats(1e-6, 1e6), mean=st.floats(1e-6, 1000),
@@ -333,11 +338,7 @@ def test_any_valid_records_model_gives_finite_recorded_contrasts():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    rng = np.random.default_rng(3)
-    base = rng.uniform(0, 9.9, 200)
-    y0 = rng.random(200) < 0.15
-    frame = _persons({"none": y0, "one": y0 | (rng.random(200) < 0.05),
-                      "many": y0 | (rng.random(200) < 0.2)}, base)
+    frame = _random_persons(seed=3, n=200)
 
     @settings(max_examples=40, deadline=None, derandomize=True)
     @given(k=st.floats(1e-3, 1e3), wider=st.floats(1.001, 1e3), per_year=st.floats(1e-3, 365),
