@@ -253,7 +253,9 @@ def test_a_lagged_event_window_counts_only_later_episodes(tmp_path):
     from gutbrain.report.trial import write_trial_report
 
     write_trial_report(lagged, late, persons, tmp_path / "report.html")
-    assert "counted from day 90 after randomisation" in (tmp_path / "report.html").read_text()
+    page = (tmp_path / "report.html").read_text()
+    assert "counted from day 90 after randomisation" in page
+    assert "sustained &gt;= 14 days during follow-up (from day 90 on)" in page
     events = {k: r["arms"]["a"]["outcomes"]["mde_incidence"]["events"]
               for k, r in (("whole", whole), ("late", late))}
     assert events["whole"] >= 6 and events["late"] < events["whole"], events

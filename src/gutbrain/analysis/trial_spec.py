@@ -41,8 +41,8 @@ OUTCOMES = {
     "pss10": ("lab", "Perceived Stress Scale PSS-10 score (0-40), from perceived stress"),
     "hrv_rmssd": ("lab", "resting heart-rate variability RMSSD (ms), from efferent vagal tone"),
     "butyrate": ("lab", "colonic butyrate (mM)"),
-    "mde_incidence": ("binary", "PHQ-9 >= 10 sustained >= 14 days during follow-up (from "
-                      "events_from_day on)"),
+    # counted from the spec's events_from_day on (0: the whole follow-up); reports say when
+    "mde_incidence": ("binary", "PHQ-9 >= 10 sustained >= 14 days during follow-up"),
 }
 
 

@@ -95,13 +95,21 @@ def arm_table(spec: TrialSpec, result: dict[str, Any]) -> str:
     binary = [o for o in spec.outcomes if OUTCOMES[o][0] == "binary"]
     if binary:
         rows = "".join(
-            f"<tr><td>{html.escape(OUTCOMES[o][1])}</td><td>{html.escape(a)}</td>"
+            f"<tr><td>{html.escape(_outcome_label(spec, o))}</td><td>{html.escape(a)}</td>"
             f"<td class='num'>{v['outcomes'][o]['events']} of {v['n']} "
             f"({v['outcomes'][o]['rate']:.0%})</td></tr>"
             for o in binary for a, v in arms.items())
         out.append("<table class='binary'><tr><th>outcome</th><th>arm</th><th>events</th></tr>"
                    f"{rows}</table>")
     return "".join(out)
+
+
+def _outcome_label(spec: TrialSpec, outcome: str) -> str:
+    """An outcome's description, with the lagged event window when the spec sets one."""
+    label = OUTCOMES[outcome][1]
+    if outcome == "mde_incidence" and spec.events_from_day:
+        label += f" (from day {spec.events_from_day:g} on)"
+    return label
 
 
 def _events_text(spec: TrialSpec) -> str:
@@ -284,7 +292,8 @@ def write_trial_report(spec: TrialSpec, result: dict[str, Any], persons: pd.Data
         if OUTCOMES[o][0] == "binary":
             rates = [result["arms"][a]["outcomes"][o]["rate"] for a in spec.arms]
             fig.add_trace(go.Bar(x=arms_list, y=rates))
-            fig.update_layout(title=f"{OUTCOMES[o][1]}: share of persons", yaxis_range=[0, 1])
+            fig.update_layout(title=f"{_outcome_label(spec, o)}: share of persons",
+                              yaxis_range=[0, 1])
         else:
             for k, arm in enumerate(spec.arms):
                 d = ok[ok.arm == arm]
