@@ -98,7 +98,9 @@ trials = st.fixed_dictionaries(
             "records": st.one_of(values, st.fixed_dictionaries({}, optional={
                 "consultations_per_year": numbers, "consultation_dispersion": numbers,
                 "recording_per_consultation": numbers, "episode_days": numbers,
-                "help_seeking": numbers}))}))})
+                "help_seeking": numbers, "ranges": st.dictionaries(
+                    st.sampled_from(["episode_days", "consultation_dispersion", "bogus"]),
+                    st.lists(numbers, max_size=3), max_size=2)}))}))})
 
 
 @FUZZ
@@ -121,3 +123,6 @@ def test_trial_spec_gives_a_clean_error_or_a_spec(data):
             assert spec.observational.dispersion is not None
             assert rec.consultation_dispersion > spec.observational.dispersion
             assert 0 < rec.recording_per_consultation <= 1
+            for corner in rec.corners():  # every corner is a valid records model
+                assert corner.consultation_dispersion > spec.observational.dispersion
+                assert 0 < corner.episode_days <= 3650

@@ -192,6 +192,7 @@ def test_the_example_spec_is_valid():
     assert spec.observational.counts["six_treated_infections"] == (6, None)
     assert spec.observational.covariates["phq9_true_baseline"].rate_ratio == 1.25
     assert spec.observational.records.recording_per_consultation == 0.336
+    assert len(spec.observational.records.corners()) == 16
 
 
 def test_any_valid_exposure_model_gives_finite_shares_and_statistics():
@@ -377,14 +378,18 @@ def test_the_cli_and_report_show_the_recorded_read(tmp_path):
 
     data = {"name": "rec", "population": {"preset": "general", "n": 4, "seed": 1},
             "days": 14, "allocation": "every_arm", "arms": ARMS,
-            "outcomes": ["mde_incidence", "phq9"], "observational": {**OBS, "records": RECORDS}}
+            "outcomes": ["mde_incidence", "phq9"],
+            "observational": {**OBS, "records": {**RECORDS, "ranges": {
+                "recording_per_consultation": [0.2, 0.5]}}}}
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump(data, sort_keys=False))
     res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "recorded (a diagnosis in a record): risk_ratio" in res.output
+    assert "over the records ranges" in res.output
     report = (tmp_path / "o" / "report.html").read_text()
     assert "<th>detection</th>" in report and "of episodes reach the record" in report
+    assert "<th>over the records ranges</th>" in report and "at the 2 corners" in report
     data["observational"] = {**OBS, "records": {**RECORDS, "consultation_dispersion": 0.1}}
     spec.write_text(yaml.safe_dump(data, sort_keys=False))
     res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "p")])
@@ -413,3 +418,40 @@ def test_the_observational_metric_reads_the_recorded_contrast():
     assert compute(ctx, {**metric, "stat": "recorded_detection_ratio"}).value == 1.85
     with pytest.raises(KeyError, match="records block"):
         compute(ctx, {**metric, "arm": "many", "stat": "recorded_risk_ratio"})
+
+
+def test_records_ranges_give_each_recorded_ratio_its_span():
+    """ranges: the recorded ratio at every corner of the ranges; its span holds the central
+    read when the central values lie inside, and narrows to it as the ranges close."""
+    frame = _random_persons(seed=4, n=200)
+    ranges = {"consultation_dispersion": [0.4, 1.6], "recording_per_consultation": [0.22, 0.46]}
+    obs = {**OBS, "records": {**RECORDS, "ranges": ranges}}
+    block = observational_contrasts(_spec(obs), frame)
+    assert block["records"]["corners"] == 4
+    for c in block["contrasts"]:
+        if c["outcome"] == "mde_incidence":
+            lo, hi = c["recorded"]["span"]
+            assert lo < c["recorded"]["risk_ratio"] < hi
+    tight = {k: [v, v] for k, v in (("consultation_dispersion", 0.7),
+                                     ("recording_per_consultation", 0.336))}
+    block = observational_contrasts(_spec({**OBS, "records": {**RECORDS, "ranges": tight}}),
+                                    frame)
+    for c in block["contrasts"]:
+        if c["outcome"] == "mde_incidence":
+            assert c["recorded"]["span"] == pytest.approx([c["recorded"]["risk_ratio"]] * 2)
+
+
+def test_the_spec_says_what_is_wrong_with_records_ranges():
+    def spec(ranges):
+        return _spec({**OBS, "records": {**RECORDS, "ranges": ranges}})
+
+    with pytest.raises(InputError, match="ranges.visits: not a number of the records model"):
+        spec({"visits": [1, 2]})
+    with pytest.raises(InputError, match=r"ranges.episode_days: expected \[low, high\]"):
+        spec({"episode_days": [180, 90]})
+    with pytest.raises(InputError, match="ranges.recording_per_consultation: 1.5"):
+        spec({"recording_per_consultation": [0.2, 1.5]})
+    with pytest.raises(InputError, match="records.ranges.consultation_dispersion: 0.2 must "
+                                         "exceed observational.dispersion"):
+        spec({"consultation_dispersion": [0.2, 1.6]})
+    assert spec({}).observational.records.corners()[0].ranges == {}

@@ -150,9 +150,13 @@ def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
     rate = exposure_rates(obs, frames[arms[0]].loc[common])
     weights = {a: count_probability(rate, *obs.counts[a], obs.dispersion) for a in arms}
     recorded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    corners: list[dict[str, tuple[np.ndarray, np.ndarray]]] = []
     if obs.records is not None and obs.dispersion is not None:
         recorded = {a: records_weights(rate, *obs.counts[a], obs.dispersion, obs.records)
                     for a in arms}
+        if obs.records.ranges:
+            corners = [{a: records_weights(rate, *obs.counts[a], obs.dispersion, corner)
+                        for a in arms} for corner in obs.records.corners()]
     rng = np.random.default_rng([seed, 0x0B5])
     draws = rng.integers(0, max(len(common), 1), size=(BOOTSTRAP, len(common)))
     block: dict[str, Any] = {
@@ -166,6 +170,8 @@ def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
         u, pw = propensity_nodes(obs.records.consultation_dispersion)
         block["records"] = {**obs.records.model_dump(),
                             "recorded_share": float(pw @ recorded_share(obs.records, u))}
+        if corners:
+            block["records"]["corners"] = len(corners)
     for a in arms:
         n_eff = _effective_n(weights[a])
         if n_eff < MIN_EFFECTIVE_N:
@@ -185,8 +191,21 @@ def observational_contrasts(spec: TrialSpec, ok: pd.DataFrame,
             if binary and recorded:
                 contrast["recorded"] = _recorded_contrast(recorded[a], y, recorded[arms[0]],
                                                           y0, draws)
+                if corners:
+                    values = [_recorded_ratio(c[a], y, c[arms[0]], y0) for c in corners]
+                    finite = [v for v in values if np.isfinite(v)]
+                    contrast["recorded"]["span"] = ([min(finite), max(finite)] if finite
+                                                    else [math.nan, math.nan])
             block["contrasts"].append(contrast)
     return block
+
+
+def _recorded_ratio(arm: tuple[np.ndarray, np.ndarray], y: np.ndarray,
+                    ref: tuple[np.ndarray, np.ndarray], y0: np.ndarray) -> float:
+    """The recorded-event risk ratio alone (no interval), for the corners of the ranges."""
+    (w, r), (w0, r0) = arm, ref
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float((r * y).sum() / w.sum() / ((r0 * y0).sum() / w0.sum()))
 
 
 def _recorded_contrast(arm: tuple[np.ndarray, np.ndarray], y: np.ndarray,
@@ -201,7 +220,7 @@ def _recorded_contrast(arm: tuple[np.ndarray, np.ndarray], y: np.ndarray,
     if not len(w):
         return {"risk_ratio": math.nan, "ci95": [math.nan, math.nan],
                 "detection_ratio": math.nan}
-    stat = float(_weighted(w, y * q, w0, y0 * q0, True))
+    stat = _recorded_ratio(arm, y, ref, y0)
     unrecorded = float(_weighted(w, y, w0, y0, True))
     boot = np.asarray(_weighted(w[draws], (y * q)[draws], w0[draws], (y0 * q0)[draws], True))
     boot = boot[np.isfinite(boot)]

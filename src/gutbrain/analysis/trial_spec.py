@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -107,14 +108,45 @@ class RecordsSpec(_Strict):
     of the consultations during it (``episode_days`` long, ``help_seeking`` times the person's
     usual rate) records it, each with probability ``recording_per_consultation``. Persons who
     consult more are then both exposed and recorded more: the detection effect
-    (analysis.observational; sized with sources in calibration/lurie_detection.py)."""
+    (analysis.observational; sized with sources in calibration/lurie_detection.py).
+    ``ranges`` gives [low, high] for any of the numbers: the read then also reports each
+    recorded contrast's span over the corners of those ranges (how sure it is)."""
 
     consultations_per_year: float = Field(gt=0, le=365)
     consultation_dispersion: float = Field(gt=0, le=1e6)
     recording_per_consultation: float = Field(gt=0, le=1)
     episode_days: float = Field(gt=0, le=3650)
     help_seeking: float = Field(default=1.0, gt=0, le=100)
+    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
     source: str = ""
+
+    @model_validator(mode="after")
+    def _ranges(self) -> RecordsSpec:
+        numbers = [n for n in type(self).model_fields if n not in ("ranges", "source")]
+        for name, (low, high) in self.ranges.items():
+            if name not in numbers:
+                raise ValueError(f"ranges.{name}: not a number of the records model; expected "
+                                 f"one of {', '.join(numbers)}")
+            if not low <= high:
+                raise ValueError(f"ranges.{name}: expected [low, high] with low <= high, got "
+                                 f"[{low:g}, {high:g}]")
+            for bound in (low, high):  # each end must be a valid value of the field
+                try:
+                    type(self).model_validate({**self.model_dump(exclude={"ranges"}),
+                                               name: bound})
+                except ValidationError as exc:
+                    msg = exc.errors()[0]["msg"]
+                    raise ValueError(f"ranges.{name}: {bound:g}: {msg}") from None
+        return self
+
+    def corners(self) -> list[RecordsSpec]:
+        """The records model at every corner of its ranges (none: itself alone)."""
+        names = list(self.ranges)
+        out = []
+        for ends in itertools.product(*(self.ranges[n] for n in names)):
+            out.append(self.model_copy(update={**dict(zip(names, ends, strict=True)),
+                                               "ranges": {}}))
+        return out
 
 
 class ObservationalSpec(_Strict):
@@ -142,12 +174,16 @@ class ObservationalSpec(_Strict):
         if self.dispersion is None:
             raise ValueError("records: needs observational.dispersion (the exposure's gamma "
                              "frailty, of which consultations are a part); got none (Poisson)")
-        if self.records.consultation_dispersion <= self.dispersion:
+        low = min(self.records.ranges.get("consultation_dispersion",
+                                          (self.records.consultation_dispersion,))[0],
+                  self.records.consultation_dispersion)
+        if low <= self.dispersion:
+            where = ("ranges.consultation_dispersion" if low < self.records.consultation_dispersion
+                     else "consultation_dispersion")
             raise ValueError(
-                f"records.consultation_dispersion: {self.records.consultation_dispersion:g} "
-                f"must exceed observational.dispersion ({self.dispersion:g}): consultations "
-                "can carry only part of the exposure's between-person spread (a larger shape "
-                "is a narrower spread)")
+                f"records.{where}: {low:g} must exceed observational.dispersion "
+                f"({self.dispersion:g}): consultations can carry only part of the exposure's "
+                "between-person spread (a larger shape is a narrower spread)")
         return self
 
     @field_validator("counts")

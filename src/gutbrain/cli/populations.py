@@ -96,9 +96,11 @@ def trial(
                 f"[{_fmt(c['ci95'][0])}, {_fmt(c['ci95'][1])}], causal {_fmt(c[f'causal_{key}'])}")
             if "recorded" in c:
                 r = c["recorded"]
+                span = (f"; {_fmt(r['span'][0])} to {_fmt(r['span'][1])} over the records "
+                        "ranges" if "span" in r else "")
                 say(f"    recorded (a diagnosis in a record): risk_ratio {_fmt(r['risk_ratio'])} "
                     f"[{_fmt(r['ci95'][0])}, {_fmt(r['ci95'][1])}], detection × "
-                    f"{_fmt(r['detection_ratio'])}")
+                    f"{_fmt(r['detection_ratio'])}{span}")
     for name, arm in result["arms"].items():
         if arm.get("failed"):
             say(f"arm {name}: {arm['failed']} of {arm['randomised']} persons failed to "

@@ -180,18 +180,22 @@ def observational_table(result: dict[str, Any]) -> str:
         key = "risk_ratio" if "risk_ratio" in c else "mean_difference"
         conf = c.get("confounding_ratio", c.get("confounding_difference"))
         rec = c.get("recorded")
+        spans = bool(records and records.get("corners"))
         rec_cells = "" if not records else (
             f"<td class='num'>{_fmt(rec['risk_ratio'])}</td><td>{_ci(rec['ci95'])}</td>"
-            f"<td class='num'>{_fmt(rec['detection_ratio'])}</td>" if rec
-            else "<td>–</td><td>–</td><td>–</td>")
+            + (f"<td>{_ci(rec.get('span'))}</td>" if spans else "")
+            + f"<td class='num'>{_fmt(rec['detection_ratio'])}</td>" if rec
+            else "<td>–</td>" * (4 if spans else 3))
         rows.append(f"<tr><td>{html.escape(c['arm'])}</td><td>{html.escape(c['outcome'])}</td>"
                     f"<td>{key if key == 'risk_ratio' else 'mean_difference (end)'}</td>"
                     f"<td class='num'>{_fmt(c[key])}</td>"
                     f"<td>{_ci(c['ci95'])}</td><td class='num'>{_fmt(c[f'causal_{key}'])}</td>"
                     f"<td class='num'>{_fmt(conf)}</td>"
                     f"<td class='num'>{_fmt(c['effective_n'])}</td>{rec_cells}</tr>")
-    rec_head = ("<th>recorded</th><th>95% CI (recorded)</th><th>detection</th>"
-                if records else "")
+    spans = bool(records and records.get("corners"))
+    rec_head = ("<th>recorded</th><th>95% CI (recorded)</th>"
+                + ("<th>over the records ranges</th>" if spans else "")
+                + "<th>detection</th>" if records else "")
     rec_text = "" if not records else (
         "<p>Recorded: the same events as a records-based study sees them. A diagnosis enters "
         f"the record only at a consultation ({records['consultations_per_year']:g} a year on "
@@ -201,7 +205,13 @@ def observational_table(result: dict[str, Any]) -> str:
         f"consultations × {records['help_seeking']:g}) with probability "
         f"{records['recording_per_consultation']:g}; {records['recorded_share']:.0%} of "
         "episodes reach the record. Persons who consult more are both exposed and recorded "
-        "more; detection is the recorded over the unrecorded risk ratio.</p>")
+        "more; detection is the recorded over the unrecorded risk ratio."
+        + (f" Over the records ranges: the recorded risk ratio's lowest and highest value at "
+           f"the {records['corners']} corners of "
+           + ", ".join(f"{html.escape(k)} {lo:g}-{hi:g}" for k, (lo, hi)
+                       in records["ranges"].items())
+           + " (how sure the recorded read is; the 95% CI is persons' sampling alone)."
+           if spans else "") + "</p>")
     counts = ", ".join(
         f"{html.escape(a)} {lo if hi == lo else f'{lo}-{hi}' if hi is not None else f'{lo}+'}"
         f" ({obs['share'][a]:.1%})" for a, (lo, hi) in obs["counts"].items())
