@@ -333,6 +333,23 @@ def test_python_api_raises_input_error():
     assert issubclass(gutbrain.InputError, ValueError)
 
 
+def test_python_api_takes_a_built_in_scenario_name_as_the_cli_does():
+    """gutbrain.simulate("chronic_stress") runs the shipped scenario, as `gutbrain simulate
+    chronic_stress` does; a name that is neither a file nor built in lists the built-ins."""
+    import json
+
+    from gutbrain.scenario.library import builtin_scenario
+
+    ds = gutbrain.simulate("chronic_stress", every_hours=24)
+    ran = json.loads(ds.attrs["provenance"])["scenario"]
+    assert ran == builtin_scenario("chronic_stress").model_dump(mode="json")
+    with pytest.raises(ScenarioError, match="no such scenario file or built-in scenario; "
+                                            "built-in scenarios: baseline"):
+        gutbrain.simulate("chronic_stres")
+    with pytest.raises(ScenarioError, match="missing.yaml: no such scenario file"):
+        gutbrain.simulate("missing.yaml")
+
+
 BAD_TRIALS = {
     "arm name with a slash": ("a/b", "arms.a/b", "arm names"),
     "arm name escaping": ("../../escaped", "arms.../../escaped", "arm names"),

@@ -12,7 +12,8 @@ from gutbrain.engine.donors import person_start
 from gutbrain.engine.single import Tolerances, integrate, steady_state
 from gutbrain.errors import InputError
 from gutbrain.results.dataset import RunResult, provenance, run_result
-from gutbrain.scenario.loader import load_scenario, parse_scenario
+from gutbrain.scenario.library import resolve_scenario
+from gutbrain.scenario.loader import parse_scenario
 from gutbrain.scenario.parameters import checked_parameters
 from gutbrain.scenario.schedule import build_schedule, person_parameters, sample_times
 from gutbrain.scenario.schema import Scenario
@@ -22,11 +23,13 @@ if TYPE_CHECKING:
 
 
 def as_scenario(scenario: Scenario | dict[str, Any] | str | Path) -> Scenario:
+    """A scenario object, a dict in the YAML schema, a scenario file, or (as on the command
+    line) the name of a built-in scenario (``gutbrain scenarios`` lists them)."""
     if isinstance(scenario, Scenario):
         return scenario
     if isinstance(scenario, dict):
         return parse_scenario(scenario)
-    return load_scenario(scenario)
+    return resolve_scenario(scenario)
 
 
 def measured_guild_shares(profile: str | Path, sample: str) -> dict[str, float]:
