@@ -96,6 +96,25 @@ def _random_persons(seed: int, n: int) -> pd.DataFrame:
                      "many": y0 | (rng.random(n) < 0.2)}, base)
 
 
+def _small_spec(outcomes: list[str], observational: dict) -> dict:
+    """A four-person, two-week every-arm spec (the CLI tests' size)."""
+    return {"name": "obs", "population": {"preset": "general", "n": 4, "seed": 1}, "days": 14,
+            "allocation": "every_arm", "arms": ARMS, "outcomes": outcomes,
+            "observational": observational}
+
+
+def _trial_cli(tmp_path, data: dict, out: str):
+    """`gutbrain trial SPEC --out tmp_path/out` on a spec written from ``data``."""
+    import yaml
+    from typer.testing import CliRunner
+
+    from gutbrain.cli import app
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    return CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / out)])
+
+
 def test_without_a_covariate_the_observational_read_is_the_causal_contrast():
     rng = np.random.default_rng(0)
     base = rng.uniform(0, 9, 400)
@@ -154,17 +173,9 @@ def test_a_trial_writes_its_observational_read_and_resumes_without_it(tmp_path):
 def test_the_cli_and_report_show_the_observational_read(tmp_path):
     import json
 
-    import yaml
-    from typer.testing import CliRunner
 
-    from gutbrain.cli import app
-
-    data = {"name": "obs", "population": {"preset": "general", "n": 4, "seed": 1},
-            "days": 14, "allocation": "every_arm", "arms": ARMS,
-            "outcomes": ["mde_incidence"], "observational": OBS}
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump(data, sort_keys=False))
-    res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "o")])
+    data = _small_spec(["mde_incidence"], OBS)
+    res = _trial_cli(tmp_path, data, "o")
     assert res.exit_code == 0, res.output
     assert "observational read (courses falling on persons" in res.output
     assert "one vs none · mde_incidence: risk_ratio" in res.output
@@ -175,8 +186,7 @@ def test_the_cli_and_report_show_the_observational_read(tmp_path):
     assert block["counts"]["many"] == [2, None]
     # a bad exposure model is refused before any simulation, naming the field
     data["observational"] = {**OBS, "covariates": {"age": {"rate_ratio": 1.1}}}
-    spec.write_text(yaml.safe_dump(data, sort_keys=False))
-    res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "p")])
+    res = _trial_cli(tmp_path, data, "p")
     assert res.exit_code == 2 and "observational.covariates" in res.output
     assert "Traceback" not in res.output
 
@@ -371,19 +381,11 @@ def test_any_valid_records_model_gives_finite_recorded_contrasts():
 
 
 def test_the_cli_and_report_show_the_recorded_read(tmp_path):
-    import yaml
-    from typer.testing import CliRunner
 
-    from gutbrain.cli import app
 
-    data = {"name": "rec", "population": {"preset": "general", "n": 4, "seed": 1},
-            "days": 14, "allocation": "every_arm", "arms": ARMS,
-            "outcomes": ["mde_incidence", "phq9"],
-            "observational": {**OBS, "records": {**RECORDS, "ranges": {
-                "recording_per_consultation": [0.2, 0.5]}}}}
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump(data, sort_keys=False))
-    res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "o")])
+    data = _small_spec(["mde_incidence", "phq9"], {**OBS, "records": {**RECORDS, "ranges": {
+        "recording_per_consultation": [0.2, 0.5]}}})
+    res = _trial_cli(tmp_path, data, "o")
     assert res.exit_code == 0, res.output
     assert "recorded (a diagnosis in a record): risk_ratio" in res.output
     assert "over the records ranges" in res.output
@@ -391,8 +393,7 @@ def test_the_cli_and_report_show_the_recorded_read(tmp_path):
     assert "<th>detection</th>" in report and "of episodes reach the record" in report
     assert "<th>over the records ranges</th>" in report and "at the 2 corners" in report
     data["observational"] = {**OBS, "records": {**RECORDS, "consultation_dispersion": 0.1}}
-    spec.write_text(yaml.safe_dump(data, sort_keys=False))
-    res = CliRunner().invoke(app, ["trial", str(spec), "--out", str(tmp_path / "p")])
+    res = _trial_cli(tmp_path, data, "p")
     assert res.exit_code == 2 and "records.consultation_dispersion" in res.output
     assert "Traceback" not in res.output
 
